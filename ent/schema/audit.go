@@ -1,0 +1,37 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// AuditEntry records one mutation. Entries are appended and never changed or deleted.
+type AuditEntry struct{ ent.Schema }
+
+// Mixin of the AuditEntry.
+func (AuditEntry) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{}, createTimeMixin{}}
+}
+
+// Fields of the AuditEntry.
+func (AuditEntry) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("api_key_id").Default("").Immutable(),
+		field.String("action").Immutable(),
+		field.String("resource").Default("").Immutable(),
+		field.String("peer_address").Default("").Immutable(),
+		field.String("request_id").Default("").Immutable(),
+		field.String("outcome").Immutable(),
+	}
+}
+
+// Indexes of the AuditEntry.
+func (AuditEntry) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("tenant_id", "create_time")}
+}
+
+// Hooks of the AuditEntry: the log is append-only.
+func (AuditEntry) Hooks() []ent.Hook {
+	return []ent.Hook{appendOnly("audit entry")}
+}

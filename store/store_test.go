@@ -1,0 +1,63 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/casewire/casewire/store"
+	"github.com/casewire/casewire/store/storetest"
+)
+
+func TestOpenTwiceKeepsData(t *testing.T) {
+	ctx := context.Background()
+	cfg := storetest.Config(t)
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ten, err := s.Ent.Tenant.Create().SetName("Firm").Save(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// A second start applies no migration twice and loses nothing.
+	s, err = store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	got, err := s.Ent.Tenant.Get(ctx, ten.ID)
+	if err != nil || got.Name != "Firm" {
+		t.Fatalf("tenant after reopen = %v, %v", got, err)
+	}
+}
+
+func TestInTxRollsBackOnError(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	wantErr := context.Canceled
+	err := s.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Ent.Tenant.Create().SetName("Gone").Save(ctx); err != nil {
+			return err
+		}
+		return wantErr
+	})
+	if err != wantErr {
+		t.Fatalf("InTx error = %v, want %v", err, wantErr)
+	}
+	if n := s.Ent.Tenant.Query().CountX(ctx); n != 0 {
+		t.Fatalf("tenants after rollback = %d, want 0", n)
+	}
+}
+
+func TestAuditEntriesAreAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	e := s.Ent.AuditEntry.Create().SetTenantID("ten_x").SetAction("a").SetOutcome("ok").SaveX(ctx)
+	if err := s.Ent.AuditEntry.UpdateOne(e).Exec(ctx); err == nil {
+		t.Fatal("update of an audit entry succeeded")
+	}
+	if err := s.Ent.AuditEntry.DeleteOne(e).Exec(ctx); err == nil {
+		t.Fatal("delete of an audit entry succeeded")
+	}
+}
