@@ -28,6 +28,21 @@ func foldKey(dst, tmp []byte, s string) []byte {
 func foldChars(dst []byte, s string) []byte {
 	space := false
 	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf && c != '&' {
+			i++
+			switch m := asciiFold[c]; m {
+			case 0:
+			case ' ':
+				space = len(dst) > 0
+			default:
+				if space {
+					dst = append(dst, ' ')
+					space = false
+				}
+				dst = append(dst, m)
+			}
+			continue
+		}
 		r, size := nextRune(s, i)
 		i += size
 		switch {
@@ -65,6 +80,22 @@ func nextRune(s string, i int) (rune, int) {
 	}
 	return r, size
 }
+
+// asciiFold maps each ASCII byte to its folded form: 0 to drop it (quotes, NUL), ' ' for
+// whitespace, the lower-case letter for a capital, and the byte itself otherwise. Read-only.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for c := range t {
+		r := rune(c)
+		switch {
+		case isQuote(r):
+		case isSpace(r):
+			t[c] = ' '
+		default:
+			t[c] = appendLower(nil, r)[0]
+		}
+	}
+	return t
+}()
 
 func appendLower(dst []byte, r rune) []byte {
 	if r < utf8.RuneSelf {
