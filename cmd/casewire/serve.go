@@ -1,37 +1,85 @@
 package main
 
-import "errors"
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
 
-// serveCmd is replaced by the server's real implementation.
-type serveCmd struct{}
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
-// Run reports that the command is not built yet.
-func (c *serveCmd) Run(a *app) error { return errors.New("serve: not built yet") }
+	"github.com/casewire/casewire/server"
+	"github.com/casewire/casewire/store"
+)
 
-type tenantCmd struct {
-	Create tenantCreateCmd `cmd:"" help:"Create a tenant and print its first admin API key."`
+// dbFlags choose the database; every command that touches data shares them.
+type dbFlags struct {
+	DataDir     string `name:"data-dir" default:"./data" help:"Directory of the embedded SQLite database."`
+	DatabaseURL string `name:"database-url" help:"PostgreSQL URL (postgres://...). Empty uses SQLite in --data-dir."`
 }
 
-type tenantCreateCmd struct {
-	Name string `arg:""`
+func (f dbFlags) open(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, store.Config{DataDir: f.DataDir, DatabaseURL: f.DatabaseURL})
 }
 
-func (c *tenantCreateCmd) Run(a *app) error { return errors.New("tenant: not built yet") }
+// serveCmd runs the API server and the background work: polling USCIS and delivering
+// webhooks.
+type serveCmd struct {
+	dbFlags
+	Addr    string `name:"addr" default:"127.0.0.1:8080" help:"Address to serve every protocol on."`
+	Demo    bool   `name:"demo" help:"Run the bundled USCIS emulator in-process, create a demo tenant and track sample receipts."`
+	TLSCert string `name:"tls-cert" type:"existingfile" help:"PEM certificate: serve HTTPS and gRPC over TLS."`
+	TLSKey  string `name:"tls-key" type:"existingfile" help:"PEM private key for --tls-cert."`
 
-type receiptsCmd struct {
-	Import receiptsImportCmd `cmd:"" help:"Track every receipt number in a CSV or text file."`
+	KeyRate  float64 `name:"key-rate" default:"50" help:"Requests per second allowed to each API key."`
+	KeyBurst int     `name:"key-burst" default:"100" help:"Burst of requests allowed to each API key."`
 }
 
-type receiptsImportCmd struct {
-	File string `arg:""`
+// Run starts the service and blocks until SIGINT or SIGTERM.
+func (c *serveCmd) Run(a *app) error {
+	ctx := a.ctx
+	tlsConfig, err := c.tls()
+	if err != nil {
+		return err
+	}
+	st, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := server.New(server.Options{
+		Store:             st,
+		Logger:            a.log,
+		Registry:          reg,
+		TLS:               tlsConfig,
+		RequestsPerSecond: c.KeyRate,
+		Burst:             c.KeyBurst,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	a.log.Info("casewire serving", "addr", ln.Addr().String(), "tls", tlsConfig != nil,
+		"database", st.Dialect)
+	return srv.Serve(ctx, ln)
 }
 
-func (c *receiptsImportCmd) Run(a *app) error { return errors.New("import: not built yet") }
-
-type webhooksCmd struct {
-	Listen webhooksListenCmd `cmd:"" help:"Receive, verify and print webhook deliveries."`
+func (c *serveCmd) tls() (*tls.Config, error) {
+	if c.TLSCert == "" && c.TLSKey == "" {
+		return nil, nil
+	}
+	if c.TLSCert == "" || c.TLSKey == "" {
+		return nil, fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
-
-type webhooksListenCmd struct{}
-
-func (c *webhooksListenCmd) Run(a *app) error { return errors.New("listen: not built yet") }

@@ -1,0 +1,36 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/casewire/casewire/ent"
+)
+
+// CreateTenant makes a tenant and its first admin key in one transaction, and returns the
+// key, which is shown once.
+func CreateTenant(ctx context.Context, db *ent.Client, name string) (*ent.Tenant, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return nil, "", fmt.Errorf("access: tenant name: must not be empty")
+	}
+	tx, err := db.Tx(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("access: begin: %w", err)
+	}
+	t, err := tx.Tenant.Create().SetName(name).Save(ctx)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, "", fmt.Errorf("access: create tenant: %w", err)
+	}
+	_, key, err := NewKeys(db).Issue(ctx, tx.Client(), t.ID, "initial admin key", ScopeAdmin, nil)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, "", err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, "", fmt.Errorf("access: commit: %w", err)
+	}
+	return t, key, nil
+}
