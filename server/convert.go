@@ -3,8 +3,8 @@ package server
 import (
 	"strings"
 
-	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/classify"
+	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 )
 
 // Stored statuses use the lower-case names of the taxonomy; the API uses enums whose names

@@ -9,10 +9,10 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/casewire/casewire/access"
-	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/apikey"
 	"github.com/casewire/casewire/ent/tenant"
+	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 )
 
 // apiKeyService manages a firm's API keys. Only admin keys reach it.

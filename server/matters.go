@@ -7,10 +7,10 @@ import (
 
 	"connectrpc.com/connect"
 
-	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/matter"
 	"github.com/casewire/casewire/ent/trackedreceipt"
+	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/store"
 )
 
