@@ -121,7 +121,8 @@ func (c *Classifier) label(title, description string) Result {
 	if r, ok := c.exact[string(k)]; ok {
 		return r
 	}
-	r := Result{Category: Unknown, Outcome: OutcomeNone, Match: MatchNone, CanonicalTitle: clean(title)}
+	r := Result{Category: Unknown, Outcome: OutcomeNone, Match: MatchNone}
+	r.CanonicalTitle = clean(title)
 	if l, ok := titleRules.match(string(k)); ok {
 		return l.apply(r)
 	}

@@ -118,7 +118,8 @@ func isSpace(r rune) bool {
 // "USCIS&#39;", "USCIS’"), which folding drops.
 func isQuote(r rune) bool {
 	switch r {
-	case '\'', '"', '`', '\u00b4', '\u02bc', '\u2018', '\u2019', '\u201b', '\u201c', '\u201d', '\u2032':
+	case '\'', '"', '`', '\u00b4', '\u02bc', '\u2018', '\u2019', '\u201b', '\u201c', '\u201d',
+		'\u2032':
 		return true
 	}
 	return false

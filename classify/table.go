@@ -30,7 +30,9 @@ type Row struct {
 type Table []Row
 
 // columns are the TSV header names; title, category, outcome and action_required are required.
-var columns = []string{"title", "title_es", "example_description", "category", "outcome", "action_required"}
+var columns = []string{
+	"title", "title_es", "example_description", "category", "outcome", "action_required",
+}
 
 // ReadTable reads a tab-separated table with a header line naming its columns, in any order:
 // title, category, outcome, action_required and optionally title_es and example_description.

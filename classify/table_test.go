@@ -31,13 +31,18 @@ func TestReadTableErrors(t *testing.T) {
 		{"no header", "", "no header"},
 		{"unknown column", "title\tcolour\n", `unknown column "colour"`},
 		{"missing column", "title\tcategory\toutcome\n", `missing column "action_required"`},
-		{"bad category", fullHeader + "A\t\t\tDecision\tapproved\tfalse\n", `line 2: unknown category "Decision"`},
-		{"bad outcome", fullHeader + "A\t\t\tdecision\tgranted\tfalse\n", `line 2: unknown outcome "granted"`},
-		{"outcome off decision", fullHeader + "A\t\t\tnotice\tdenied\ttrue\n", `line 2: outcome "denied" on category "notice"`},
-		{"bad bool", fullHeader + "A\t\t\tnotice\tnone\tyes please\n", `line 2: action_required "yes please"`},
+		{"bad category",
+			fullHeader + "A\t\t\tDecision\tapproved\tfalse\n", `line 2: unknown category "Decision"`},
+		{"bad outcome",
+			fullHeader + "A\t\t\tdecision\tgranted\tfalse\n", `line 2: unknown outcome "granted"`},
+		{"outcome off decision",
+			fullHeader + "A\t\t\tnotice\tdenied\ttrue\n", `line 2: outcome "denied" on category "notice"`},
+		{"bad bool",
+			fullHeader + "A\t\t\tnotice\tnone\tyes please\n", `line 2: action_required "yes please"`},
 		{"field count", fullHeader + "A\tnotice\tnone\tfalse\n", "line 2: 4 fields, want 6"},
 		{"empty title", fullHeader + " ...\t\t\tnotice\tnone\tfalse\n", "line 2: empty title"},
-		{"every line", fullHeader + "A\t\t\tx\tnone\tfalse\nB\t\t\tnotice\ty\tfalse\n", "line 3: unknown outcome"},
+		{"every line",
+			fullHeader + "A\t\t\tx\tnone\tfalse\nB\t\t\tnotice\ty\tfalse\n", "line 3: unknown outcome"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

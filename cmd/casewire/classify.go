@@ -14,9 +14,9 @@ import (
 // title or an overrides file before deploying it.
 type classifyCmd struct {
 	Title       string `help:"Status title to classify. Without it, one title per line is read from stdin."`
-	Description string `help:"Status description, used when the title is not known. Applies to every title."`
-	FormType    string `name:"form-type" help:"USCIS formType (e.g. I-130); wins over a form named in the description."`
-	Overrides   string `type:"existingfile" placeholder:"FILE" help:"TSV of extra or overriding titles (columns as classify/statuses.tsv)."`
+	Description string `help:"Status description, read when the title is unknown; used for every title."`
+	FormType    string `name:"form-type" help:"USCIS formType (I-130); wins over the description's form."`
+	Overrides   string `type:"existingfile" placeholder:"FILE" help:"TSV of extra or overriding titles."`
 }
 
 // Run prints one JSON object per title.
