@@ -129,7 +129,8 @@ func (c *Client) fetch(ctx context.Context, rn string, p Priority) Result {
 
 // attemptRenewing makes one attempt; when case-status refuses the token it drops the
 // token, fetches a new one and tries once more. It reports whether the outcome is transient.
-func (c *Client) attemptRenewing(ctx context.Context, rn string, p Priority, n *int) (Result, bool) {
+func (c *Client) attemptRenewing(ctx context.Context, rn string, p Priority,
+	n *int) (Result, bool) {
 	res, tok, again := c.attempt(ctx, rn, p, n)
 	if res.Kind != KindUnauthorized || res.HTTPStatus != http.StatusUnauthorized {
 		return res, again
@@ -141,7 +142,8 @@ func (c *Client) attemptRenewing(ctx context.Context, rn string, p Priority, n *
 
 // attempt spends quota and pace, then sends one request. It returns the result, the token
 // it used and whether the outcome is transient.
-func (c *Client) attempt(ctx context.Context, rn string, p Priority, n *int) (Result, string, bool) {
+func (c *Client) attempt(ctx context.Context, rn string, p Priority,
+	n *int) (Result, string, bool) {
 	if res, ok := c.reserve(ctx, p); !ok {
 		return res, "", false
 	}
@@ -174,8 +176,8 @@ func (c *Client) reserve(ctx context.Context, p Priority) (Result, bool) {
 	c.health.noteQuota(window, used)
 	c.m.quotaUsed.Set(float64(used))
 	if !ok {
-		return Result{Kind: KindQuotaExhausted, Err: fmt.Errorf("%w: %d of %d used for %s", ErrQuotaExhausted,
-			used, limit, p)}, false
+		err := fmt.Errorf("%w: %d of %d used for %s", ErrQuotaExhausted, used, limit, p)
+		return Result{Kind: KindQuotaExhausted, Err: err}, false
 	}
 	return Result{}, true
 }

@@ -53,7 +53,8 @@ type Result struct {
 	Kind Kind
 	// HTTPStatus is the status of the last answer, 0 when no answer arrived.
 	HTTPStatus int
-	// Message is the upstream's message from an error body, or the status's top-level message.
+	// Message is the upstream's message from an error body, or the status's top-level
+	// message. The latter may echo the receipt number: do not log it unmasked.
 	Message string
 	// Err explains a non-status outcome; nil for KindStatus and KindNotFound.
 	Err error

@@ -111,7 +111,8 @@ func (e *Emulator) putCase(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, http.StatusUnprocessableEntity, "application/json", body422)
 		return
 	case err != nil || strings.TrimSpace(s.Title) == "":
-		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "a JSON body with a title is required"})
+		writeJSON(w, http.StatusBadRequest,
+			map[string]string{"message": "a JSON body with a title is required"})
 		return
 	}
 	e.SetCase(rn, s)

@@ -106,8 +106,11 @@ const (
 	meanSilent     = 10 * day
 )
 
-var rejections = []string{"Case Was Rejected Because I Did Not Sign My Form",
-	"Case Rejected Because I Sent An Incorrect Fee", "Case Was Rejected Because It Was Improperly Filed"}
+var rejections = []string{
+	"Case Was Rejected Because I Did Not Sign My Form",
+	"Case Rejected Because I Sent An Incorrect Fee",
+	"Case Was Rejected Because It Was Improperly Filed",
+}
 
 // step is one status of a path. A silent step repeats the previous title with a new
 // modifiedDate; descAt is the date its description speaks of.
