@@ -42,6 +42,11 @@ type Classifier struct {
 //go:embed statuses.tsv
 var statusesTSV string
 
+// referenceTable parses the embedded table once; add only reads it.
+var referenceTable = sync.OnceValues(func() (Table, error) {
+	return ReadTable(strings.NewReader(statusesTSV))
+})
+
 var defaultClassifier = sync.OnceValue(func() *Classifier {
 	c, err := New()
 	if err != nil {
@@ -59,7 +64,7 @@ func Default() *Classifier { return defaultClassifier() }
 // new title adds it. Within one table, two spellings of a title must carry the same labels;
 // the first spelling is the canonical title.
 func New(overrides ...Table) (*Classifier, error) {
-	base, err := ReadTable(strings.NewReader(statusesTSV))
+	base, err := referenceTable()
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +115,9 @@ func (c *Classifier) Classify(title, description string) Result {
 // wins over a form found in the description, and an empty one never hides that form.
 func (c *Classifier) ClassifyForm(title, description, formType string) Result {
 	r := c.label(title, description)
-	r.FormType = KeepFormType(FindFormType(description), formType)
+	if r.FormType = strings.TrimSpace(formType); r.FormType == "" {
+		r.FormType = FindFormType(description)
+	}
 	return r
 }
 
