@@ -62,13 +62,16 @@ func Start(t testing.TB, configure func(*server.Options)) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
+	httpClient := H2CClient()
 	t.Cleanup(func() {
+		httpClient.CloseIdleConnections()
+		http.DefaultClient.CloseIdleConnections()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("server stopped with %v", err)
 		}
 	})
-	s := &Server{URL: "http://" + ln.Addr().String(), Store: st, Logs: logs, HTTP: H2CClient()}
+	s := &Server{URL: "http://" + ln.Addr().String(), Store: st, Logs: logs, HTTP: httpClient}
 	s.TenantID, s.Key = s.NewTenant(t, "Test Firm")
 	return s
 }
