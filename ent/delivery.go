@@ -31,6 +31,10 @@ type Delivery struct {
 	EventType string `json:"event_type,omitempty"`
 	// ReceiptNumber holds the value of the "receipt_number" field.
 	ReceiptNumber string `json:"receipt_number,omitempty"`
+	// Sequence holds the value of the "sequence" field.
+	Sequence int64 `json:"sequence,omitempty"`
+	// JobID holds the value of the "job_id" field.
+	JobID int64 `json:"job_id,omitempty"`
 	// State holds the value of the "state" field.
 	State string `json:"state,omitempty"`
 	// AttemptCount holds the value of the "attempt_count" field.
@@ -51,7 +55,7 @@ func (*Delivery) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case delivery.FieldAttemptCount, delivery.FieldLastStatusCode:
+		case delivery.FieldSequence, delivery.FieldJobID, delivery.FieldAttemptCount, delivery.FieldLastStatusCode:
 			values[i] = new(sql.NullInt64)
 		case delivery.FieldID, delivery.FieldTenantID, delivery.FieldEndpointID, delivery.FieldEventID, delivery.FieldEventType, delivery.FieldReceiptNumber, delivery.FieldState, delivery.FieldLastError:
 			values[i] = new(sql.NullString)
@@ -119,6 +123,18 @@ func (_m *Delivery) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field receipt_number", values[i])
 			} else if value.Valid {
 				_m.ReceiptNumber = value.String
+			}
+		case delivery.FieldSequence:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field sequence", values[i])
+			} else if value.Valid {
+				_m.Sequence = value.Int64
+			}
+		case delivery.FieldJobID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field job_id", values[i])
+			} else if value.Valid {
+				_m.JobID = value.Int64
 			}
 		case delivery.FieldState:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -214,6 +230,12 @@ func (_m *Delivery) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("receipt_number=")
 	builder.WriteString(_m.ReceiptNumber)
+	builder.WriteString(", ")
+	builder.WriteString("sequence=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Sequence))
+	builder.WriteString(", ")
+	builder.WriteString("job_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.JobID))
 	builder.WriteString(", ")
 	builder.WriteString("state=")
 	builder.WriteString(_m.State)

@@ -89,6 +89,34 @@ func (_c *DeliveryCreate) SetNillableReceiptNumber(v *string) *DeliveryCreate {
 	return _c
 }
 
+// SetSequence sets the "sequence" field.
+func (_c *DeliveryCreate) SetSequence(v int64) *DeliveryCreate {
+	_c.mutation.SetSequence(v)
+	return _c
+}
+
+// SetNillableSequence sets the "sequence" field if the given value is not nil.
+func (_c *DeliveryCreate) SetNillableSequence(v *int64) *DeliveryCreate {
+	if v != nil {
+		_c.SetSequence(*v)
+	}
+	return _c
+}
+
+// SetJobID sets the "job_id" field.
+func (_c *DeliveryCreate) SetJobID(v int64) *DeliveryCreate {
+	_c.mutation.SetJobID(v)
+	return _c
+}
+
+// SetNillableJobID sets the "job_id" field if the given value is not nil.
+func (_c *DeliveryCreate) SetNillableJobID(v *int64) *DeliveryCreate {
+	if v != nil {
+		_c.SetJobID(*v)
+	}
+	return _c
+}
+
 // SetState sets the "state" field.
 func (_c *DeliveryCreate) SetState(v string) *DeliveryCreate {
 	_c.mutation.SetState(v)
@@ -234,6 +262,14 @@ func (_c *DeliveryCreate) defaults() {
 		v := delivery.DefaultReceiptNumber
 		_c.mutation.SetReceiptNumber(v)
 	}
+	if _, ok := _c.mutation.Sequence(); !ok {
+		v := delivery.DefaultSequence
+		_c.mutation.SetSequence(v)
+	}
+	if _, ok := _c.mutation.JobID(); !ok {
+		v := delivery.DefaultJobID
+		_c.mutation.SetJobID(v)
+	}
 	if _, ok := _c.mutation.State(); !ok {
 		v := delivery.DefaultState
 		_c.mutation.SetState(v)
@@ -283,6 +319,12 @@ func (_c *DeliveryCreate) check() error {
 	}
 	if _, ok := _c.mutation.ReceiptNumber(); !ok {
 		return &ValidationError{Name: "receipt_number", err: errors.New(`ent: missing required field "Delivery.receipt_number"`)}
+	}
+	if _, ok := _c.mutation.Sequence(); !ok {
+		return &ValidationError{Name: "sequence", err: errors.New(`ent: missing required field "Delivery.sequence"`)}
+	}
+	if _, ok := _c.mutation.JobID(); !ok {
+		return &ValidationError{Name: "job_id", err: errors.New(`ent: missing required field "Delivery.job_id"`)}
 	}
 	if _, ok := _c.mutation.State(); !ok {
 		return &ValidationError{Name: "state", err: errors.New(`ent: missing required field "Delivery.state"`)}
@@ -364,6 +406,14 @@ func (_c *DeliveryCreate) createSpec() (*Delivery, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ReceiptNumber(); ok {
 		_spec.SetField(delivery.FieldReceiptNumber, field.TypeString, value)
 		_node.ReceiptNumber = value
+	}
+	if value, ok := _c.mutation.Sequence(); ok {
+		_spec.SetField(delivery.FieldSequence, field.TypeInt64, value)
+		_node.Sequence = value
+	}
+	if value, ok := _c.mutation.JobID(); ok {
+		_spec.SetField(delivery.FieldJobID, field.TypeInt64, value)
+		_node.JobID = value
 	}
 	if value, ok := _c.mutation.State(); ok {
 		_spec.SetField(delivery.FieldState, field.TypeString, value)
@@ -450,6 +500,24 @@ func (u *DeliveryUpsert) SetUpdateTime(v time.Time) *DeliveryUpsert {
 // UpdateUpdateTime sets the "update_time" field to the value that was provided on create.
 func (u *DeliveryUpsert) UpdateUpdateTime() *DeliveryUpsert {
 	u.SetExcluded(delivery.FieldUpdateTime)
+	return u
+}
+
+// SetJobID sets the "job_id" field.
+func (u *DeliveryUpsert) SetJobID(v int64) *DeliveryUpsert {
+	u.Set(delivery.FieldJobID, v)
+	return u
+}
+
+// UpdateJobID sets the "job_id" field to the value that was provided on create.
+func (u *DeliveryUpsert) UpdateJobID() *DeliveryUpsert {
+	u.SetExcluded(delivery.FieldJobID)
+	return u
+}
+
+// AddJobID adds v to the "job_id" field.
+func (u *DeliveryUpsert) AddJobID(v int64) *DeliveryUpsert {
+	u.Add(delivery.FieldJobID, v)
 	return u
 }
 
@@ -584,6 +652,9 @@ func (u *DeliveryUpsertOne) UpdateNewValues() *DeliveryUpsertOne {
 		if _, exists := u.create.mutation.ReceiptNumber(); exists {
 			s.SetIgnore(delivery.FieldReceiptNumber)
 		}
+		if _, exists := u.create.mutation.Sequence(); exists {
+			s.SetIgnore(delivery.FieldSequence)
+		}
 	}))
 	return u
 }
@@ -626,6 +697,27 @@ func (u *DeliveryUpsertOne) SetUpdateTime(v time.Time) *DeliveryUpsertOne {
 func (u *DeliveryUpsertOne) UpdateUpdateTime() *DeliveryUpsertOne {
 	return u.Update(func(s *DeliveryUpsert) {
 		s.UpdateUpdateTime()
+	})
+}
+
+// SetJobID sets the "job_id" field.
+func (u *DeliveryUpsertOne) SetJobID(v int64) *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetJobID(v)
+	})
+}
+
+// AddJobID adds v to the "job_id" field.
+func (u *DeliveryUpsertOne) AddJobID(v int64) *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.AddJobID(v)
+	})
+}
+
+// UpdateJobID sets the "job_id" field to the value that was provided on create.
+func (u *DeliveryUpsertOne) UpdateJobID() *DeliveryUpsertOne {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateJobID()
 	})
 }
 
@@ -942,6 +1034,9 @@ func (u *DeliveryUpsertBulk) UpdateNewValues() *DeliveryUpsertBulk {
 			if _, exists := b.mutation.ReceiptNumber(); exists {
 				s.SetIgnore(delivery.FieldReceiptNumber)
 			}
+			if _, exists := b.mutation.Sequence(); exists {
+				s.SetIgnore(delivery.FieldSequence)
+			}
 		}
 	}))
 	return u
@@ -985,6 +1080,27 @@ func (u *DeliveryUpsertBulk) SetUpdateTime(v time.Time) *DeliveryUpsertBulk {
 func (u *DeliveryUpsertBulk) UpdateUpdateTime() *DeliveryUpsertBulk {
 	return u.Update(func(s *DeliveryUpsert) {
 		s.UpdateUpdateTime()
+	})
+}
+
+// SetJobID sets the "job_id" field.
+func (u *DeliveryUpsertBulk) SetJobID(v int64) *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.SetJobID(v)
+	})
+}
+
+// AddJobID adds v to the "job_id" field.
+func (u *DeliveryUpsertBulk) AddJobID(v int64) *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.AddJobID(v)
+	})
+}
+
+// UpdateJobID sets the "job_id" field to the value that was provided on create.
+func (u *DeliveryUpsertBulk) UpdateJobID() *DeliveryUpsertBulk {
+	return u.Update(func(s *DeliveryUpsert) {
+		s.UpdateJobID()
 	})
 }
 

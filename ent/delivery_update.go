@@ -35,6 +35,27 @@ func (_u *DeliveryUpdate) SetUpdateTime(v time.Time) *DeliveryUpdate {
 	return _u
 }
 
+// SetJobID sets the "job_id" field.
+func (_u *DeliveryUpdate) SetJobID(v int64) *DeliveryUpdate {
+	_u.mutation.ResetJobID()
+	_u.mutation.SetJobID(v)
+	return _u
+}
+
+// SetNillableJobID sets the "job_id" field if the given value is not nil.
+func (_u *DeliveryUpdate) SetNillableJobID(v *int64) *DeliveryUpdate {
+	if v != nil {
+		_u.SetJobID(*v)
+	}
+	return _u
+}
+
+// AddJobID adds value to the "job_id" field.
+func (_u *DeliveryUpdate) AddJobID(v int64) *DeliveryUpdate {
+	_u.mutation.AddJobID(v)
+	return _u
+}
+
 // SetState sets the "state" field.
 func (_u *DeliveryUpdate) SetState(v string) *DeliveryUpdate {
 	_u.mutation.SetState(v)
@@ -204,6 +225,12 @@ func (_u *DeliveryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdateTime(); ok {
 		_spec.SetField(delivery.FieldUpdateTime, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.JobID(); ok {
+		_spec.SetField(delivery.FieldJobID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedJobID(); ok {
+		_spec.AddField(delivery.FieldJobID, field.TypeInt64, value)
+	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(delivery.FieldState, field.TypeString, value)
 	}
@@ -259,6 +286,27 @@ type DeliveryUpdateOne struct {
 // SetUpdateTime sets the "update_time" field.
 func (_u *DeliveryUpdateOne) SetUpdateTime(v time.Time) *DeliveryUpdateOne {
 	_u.mutation.SetUpdateTime(v)
+	return _u
+}
+
+// SetJobID sets the "job_id" field.
+func (_u *DeliveryUpdateOne) SetJobID(v int64) *DeliveryUpdateOne {
+	_u.mutation.ResetJobID()
+	_u.mutation.SetJobID(v)
+	return _u
+}
+
+// SetNillableJobID sets the "job_id" field if the given value is not nil.
+func (_u *DeliveryUpdateOne) SetNillableJobID(v *int64) *DeliveryUpdateOne {
+	if v != nil {
+		_u.SetJobID(*v)
+	}
+	return _u
+}
+
+// AddJobID adds value to the "job_id" field.
+func (_u *DeliveryUpdateOne) AddJobID(v int64) *DeliveryUpdateOne {
+	_u.mutation.AddJobID(v)
 	return _u
 }
 
@@ -460,6 +508,12 @@ func (_u *DeliveryUpdateOne) sqlSave(ctx context.Context) (_node *Delivery, err 
 	}
 	if value, ok := _u.mutation.UpdateTime(); ok {
 		_spec.SetField(delivery.FieldUpdateTime, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.JobID(); ok {
+		_spec.SetField(delivery.FieldJobID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedJobID(); ok {
+		_spec.AddField(delivery.FieldJobID, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(delivery.FieldState, field.TypeString, value)

@@ -3478,6 +3478,10 @@ type DeliveryMutation struct {
 	event_id            *string
 	event_type          *string
 	receipt_number      *string
+	sequence            *int64
+	addsequence         *int64
+	job_id              *int64
+	addjob_id           *int64
 	state               *string
 	attempt_count       *int
 	addattempt_count    *int
@@ -3848,6 +3852,118 @@ func (m *DeliveryMutation) ResetReceiptNumber() {
 	m.receipt_number = nil
 }
 
+// SetSequence sets the "sequence" field.
+func (m *DeliveryMutation) SetSequence(i int64) {
+	m.sequence = &i
+	m.addsequence = nil
+}
+
+// Sequence returns the value of the "sequence" field in the mutation.
+func (m *DeliveryMutation) Sequence() (r int64, exists bool) {
+	v := m.sequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSequence returns the old "sequence" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldSequence(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSequence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSequence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSequence: %w", err)
+	}
+	return oldValue.Sequence, nil
+}
+
+// AddSequence adds i to the "sequence" field.
+func (m *DeliveryMutation) AddSequence(i int64) {
+	if m.addsequence != nil {
+		*m.addsequence += i
+	} else {
+		m.addsequence = &i
+	}
+}
+
+// AddedSequence returns the value that was added to the "sequence" field in this mutation.
+func (m *DeliveryMutation) AddedSequence() (r int64, exists bool) {
+	v := m.addsequence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSequence resets all changes to the "sequence" field.
+func (m *DeliveryMutation) ResetSequence() {
+	m.sequence = nil
+	m.addsequence = nil
+}
+
+// SetJobID sets the "job_id" field.
+func (m *DeliveryMutation) SetJobID(i int64) {
+	m.job_id = &i
+	m.addjob_id = nil
+}
+
+// JobID returns the value of the "job_id" field in the mutation.
+func (m *DeliveryMutation) JobID() (r int64, exists bool) {
+	v := m.job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJobID returns the old "job_id" field's value of the Delivery entity.
+// If the Delivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DeliveryMutation) OldJobID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJobID: %w", err)
+	}
+	return oldValue.JobID, nil
+}
+
+// AddJobID adds i to the "job_id" field.
+func (m *DeliveryMutation) AddJobID(i int64) {
+	if m.addjob_id != nil {
+		*m.addjob_id += i
+	} else {
+		m.addjob_id = &i
+	}
+}
+
+// AddedJobID returns the value that was added to the "job_id" field in this mutation.
+func (m *DeliveryMutation) AddedJobID() (r int64, exists bool) {
+	v := m.addjob_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetJobID resets all changes to the "job_id" field.
+func (m *DeliveryMutation) ResetJobID() {
+	m.job_id = nil
+	m.addjob_id = nil
+}
+
 // SetState sets the "state" field.
 func (m *DeliveryMutation) SetState(s string) {
 	m.state = &s
@@ -4164,7 +4280,7 @@ func (m *DeliveryMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DeliveryMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 15)
 	if m.tenant_id != nil {
 		fields = append(fields, delivery.FieldTenantID)
 	}
@@ -4185,6 +4301,12 @@ func (m *DeliveryMutation) Fields() []string {
 	}
 	if m.receipt_number != nil {
 		fields = append(fields, delivery.FieldReceiptNumber)
+	}
+	if m.sequence != nil {
+		fields = append(fields, delivery.FieldSequence)
+	}
+	if m.job_id != nil {
+		fields = append(fields, delivery.FieldJobID)
 	}
 	if m.state != nil {
 		fields = append(fields, delivery.FieldState)
@@ -4226,6 +4348,10 @@ func (m *DeliveryMutation) Field(name string) (ent.Value, bool) {
 		return m.EventType()
 	case delivery.FieldReceiptNumber:
 		return m.ReceiptNumber()
+	case delivery.FieldSequence:
+		return m.Sequence()
+	case delivery.FieldJobID:
+		return m.JobID()
 	case delivery.FieldState:
 		return m.State()
 	case delivery.FieldAttemptCount:
@@ -4261,6 +4387,10 @@ func (m *DeliveryMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldEventType(ctx)
 	case delivery.FieldReceiptNumber:
 		return m.OldReceiptNumber(ctx)
+	case delivery.FieldSequence:
+		return m.OldSequence(ctx)
+	case delivery.FieldJobID:
+		return m.OldJobID(ctx)
 	case delivery.FieldState:
 		return m.OldState(ctx)
 	case delivery.FieldAttemptCount:
@@ -4331,6 +4461,20 @@ func (m *DeliveryMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReceiptNumber(v)
 		return nil
+	case delivery.FieldSequence:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSequence(v)
+		return nil
+	case delivery.FieldJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJobID(v)
+		return nil
 	case delivery.FieldState:
 		v, ok := value.(string)
 		if !ok {
@@ -4381,6 +4525,12 @@ func (m *DeliveryMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *DeliveryMutation) AddedFields() []string {
 	var fields []string
+	if m.addsequence != nil {
+		fields = append(fields, delivery.FieldSequence)
+	}
+	if m.addjob_id != nil {
+		fields = append(fields, delivery.FieldJobID)
+	}
 	if m.addattempt_count != nil {
 		fields = append(fields, delivery.FieldAttemptCount)
 	}
@@ -4395,6 +4545,10 @@ func (m *DeliveryMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *DeliveryMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case delivery.FieldSequence:
+		return m.AddedSequence()
+	case delivery.FieldJobID:
+		return m.AddedJobID()
 	case delivery.FieldAttemptCount:
 		return m.AddedAttemptCount()
 	case delivery.FieldLastStatusCode:
@@ -4408,6 +4562,20 @@ func (m *DeliveryMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *DeliveryMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case delivery.FieldSequence:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSequence(v)
+		return nil
+	case delivery.FieldJobID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddJobID(v)
+		return nil
 	case delivery.FieldAttemptCount:
 		v, ok := value.(int)
 		if !ok {
@@ -4484,6 +4652,12 @@ func (m *DeliveryMutation) ResetField(name string) error {
 		return nil
 	case delivery.FieldReceiptNumber:
 		m.ResetReceiptNumber()
+		return nil
+	case delivery.FieldSequence:
+		m.ResetSequence()
+		return nil
+	case delivery.FieldJobID:
+		m.ResetJobID()
 		return nil
 	case delivery.FieldState:
 		m.ResetState()

@@ -27,6 +27,10 @@ const (
 	FieldEventType = "event_type"
 	// FieldReceiptNumber holds the string denoting the receipt_number field in the database.
 	FieldReceiptNumber = "receipt_number"
+	// FieldSequence holds the string denoting the sequence field in the database.
+	FieldSequence = "sequence"
+	// FieldJobID holds the string denoting the job_id field in the database.
+	FieldJobID = "job_id"
 	// FieldState holds the string denoting the state field in the database.
 	FieldState = "state"
 	// FieldAttemptCount holds the string denoting the attempt_count field in the database.
@@ -53,6 +57,8 @@ var Columns = []string{
 	FieldEventID,
 	FieldEventType,
 	FieldReceiptNumber,
+	FieldSequence,
+	FieldJobID,
 	FieldState,
 	FieldAttemptCount,
 	FieldLastAttemptTime,
@@ -82,6 +88,10 @@ var (
 	UpdateDefaultUpdateTime func() time.Time
 	// DefaultReceiptNumber holds the default value on creation for the "receipt_number" field.
 	DefaultReceiptNumber string
+	// DefaultSequence holds the default value on creation for the "sequence" field.
+	DefaultSequence int64
+	// DefaultJobID holds the default value on creation for the "job_id" field.
+	DefaultJobID int64
 	// DefaultState holds the default value on creation for the "state" field.
 	DefaultState string
 	// DefaultAttemptCount holds the default value on creation for the "attempt_count" field.
@@ -137,6 +147,16 @@ func ByEventType(opts ...sql.OrderTermOption) OrderOption {
 // ByReceiptNumber orders the results by the receipt_number field.
 func ByReceiptNumber(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReceiptNumber, opts...).ToFunc()
+}
+
+// BySequence orders the results by the sequence field.
+func BySequence(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSequence, opts...).ToFunc()
+}
+
+// ByJobID orders the results by the job_id field.
+func ByJobID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldJobID, opts...).ToFunc()
 }
 
 // ByState orders the results by the state field.

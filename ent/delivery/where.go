@@ -99,6 +99,16 @@ func ReceiptNumber(v string) predicate.Delivery {
 	return predicate.Delivery(sql.FieldEQ(FieldReceiptNumber, v))
 }
 
+// Sequence applies equality check predicate on the "sequence" field. It's identical to SequenceEQ.
+func Sequence(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldSequence, v))
+}
+
+// JobID applies equality check predicate on the "job_id" field. It's identical to JobIDEQ.
+func JobID(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldJobID, v))
+}
+
 // State applies equality check predicate on the "state" field. It's identical to StateEQ.
 func State(v string) predicate.Delivery {
 	return predicate.Delivery(sql.FieldEQ(FieldState, v))
@@ -532,6 +542,86 @@ func ReceiptNumberEqualFold(v string) predicate.Delivery {
 // ReceiptNumberContainsFold applies the ContainsFold predicate on the "receipt_number" field.
 func ReceiptNumberContainsFold(v string) predicate.Delivery {
 	return predicate.Delivery(sql.FieldContainsFold(FieldReceiptNumber, v))
+}
+
+// SequenceEQ applies the EQ predicate on the "sequence" field.
+func SequenceEQ(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldSequence, v))
+}
+
+// SequenceNEQ applies the NEQ predicate on the "sequence" field.
+func SequenceNEQ(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNEQ(FieldSequence, v))
+}
+
+// SequenceIn applies the In predicate on the "sequence" field.
+func SequenceIn(vs ...int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldIn(FieldSequence, vs...))
+}
+
+// SequenceNotIn applies the NotIn predicate on the "sequence" field.
+func SequenceNotIn(vs ...int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNotIn(FieldSequence, vs...))
+}
+
+// SequenceGT applies the GT predicate on the "sequence" field.
+func SequenceGT(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldGT(FieldSequence, v))
+}
+
+// SequenceGTE applies the GTE predicate on the "sequence" field.
+func SequenceGTE(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldGTE(FieldSequence, v))
+}
+
+// SequenceLT applies the LT predicate on the "sequence" field.
+func SequenceLT(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldLT(FieldSequence, v))
+}
+
+// SequenceLTE applies the LTE predicate on the "sequence" field.
+func SequenceLTE(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldLTE(FieldSequence, v))
+}
+
+// JobIDEQ applies the EQ predicate on the "job_id" field.
+func JobIDEQ(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldEQ(FieldJobID, v))
+}
+
+// JobIDNEQ applies the NEQ predicate on the "job_id" field.
+func JobIDNEQ(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNEQ(FieldJobID, v))
+}
+
+// JobIDIn applies the In predicate on the "job_id" field.
+func JobIDIn(vs ...int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldIn(FieldJobID, vs...))
+}
+
+// JobIDNotIn applies the NotIn predicate on the "job_id" field.
+func JobIDNotIn(vs ...int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldNotIn(FieldJobID, vs...))
+}
+
+// JobIDGT applies the GT predicate on the "job_id" field.
+func JobIDGT(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldGT(FieldJobID, v))
+}
+
+// JobIDGTE applies the GTE predicate on the "job_id" field.
+func JobIDGTE(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldGTE(FieldJobID, v))
+}
+
+// JobIDLT applies the LT predicate on the "job_id" field.
+func JobIDLT(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldLT(FieldJobID, v))
+}
+
+// JobIDLTE applies the LTE predicate on the "job_id" field.
+func JobIDLTE(v int64) predicate.Delivery {
+	return predicate.Delivery(sql.FieldLTE(FieldJobID, v))
 }
 
 // StateEQ applies the EQ predicate on the "state" field.

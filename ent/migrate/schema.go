@@ -123,6 +123,8 @@ var (
 		{Name: "event_id", Type: field.TypeString},
 		{Name: "event_type", Type: field.TypeString},
 		{Name: "receipt_number", Type: field.TypeString, Default: ""},
+		{Name: "sequence", Type: field.TypeInt64, Default: 0},
+		{Name: "job_id", Type: field.TypeInt64, Default: 0},
 		{Name: "state", Type: field.TypeString, Default: "pending"},
 		{Name: "attempt_count", Type: field.TypeInt, Default: 0},
 		{Name: "last_attempt_time", Type: field.TypeTime, Nullable: true},
@@ -149,7 +151,12 @@ var (
 			{
 				Name:    "delivery_endpoint_id_receipt_number_state",
 				Unique:  false,
-				Columns: []*schema.Column{DeliveriesColumns[4], DeliveriesColumns[7], DeliveriesColumns[8]},
+				Columns: []*schema.Column{DeliveriesColumns[4], DeliveriesColumns[7], DeliveriesColumns[10]},
+			},
+			{
+				Name:    "delivery_endpoint_id_state",
+				Unique:  false,
+				Columns: []*schema.Column{DeliveriesColumns[4], DeliveriesColumns[10]},
 			},
 			{
 				Name:    "delivery_event_id",

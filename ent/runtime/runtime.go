@@ -231,20 +231,28 @@ func init() {
 	deliveryDescReceiptNumber := deliveryFields[3].Descriptor()
 	// delivery.DefaultReceiptNumber holds the default value on creation for the receipt_number field.
 	delivery.DefaultReceiptNumber = deliveryDescReceiptNumber.Default.(string)
+	// deliveryDescSequence is the schema descriptor for sequence field.
+	deliveryDescSequence := deliveryFields[4].Descriptor()
+	// delivery.DefaultSequence holds the default value on creation for the sequence field.
+	delivery.DefaultSequence = deliveryDescSequence.Default.(int64)
+	// deliveryDescJobID is the schema descriptor for job_id field.
+	deliveryDescJobID := deliveryFields[5].Descriptor()
+	// delivery.DefaultJobID holds the default value on creation for the job_id field.
+	delivery.DefaultJobID = deliveryDescJobID.Default.(int64)
 	// deliveryDescState is the schema descriptor for state field.
-	deliveryDescState := deliveryFields[4].Descriptor()
+	deliveryDescState := deliveryFields[6].Descriptor()
 	// delivery.DefaultState holds the default value on creation for the state field.
 	delivery.DefaultState = deliveryDescState.Default.(string)
 	// deliveryDescAttemptCount is the schema descriptor for attempt_count field.
-	deliveryDescAttemptCount := deliveryFields[5].Descriptor()
+	deliveryDescAttemptCount := deliveryFields[7].Descriptor()
 	// delivery.DefaultAttemptCount holds the default value on creation for the attempt_count field.
 	delivery.DefaultAttemptCount = deliveryDescAttemptCount.Default.(int)
 	// deliveryDescLastStatusCode is the schema descriptor for last_status_code field.
-	deliveryDescLastStatusCode := deliveryFields[8].Descriptor()
+	deliveryDescLastStatusCode := deliveryFields[10].Descriptor()
 	// delivery.DefaultLastStatusCode holds the default value on creation for the last_status_code field.
 	delivery.DefaultLastStatusCode = deliveryDescLastStatusCode.Default.(int)
 	// deliveryDescLastError is the schema descriptor for last_error field.
-	deliveryDescLastError := deliveryFields[9].Descriptor()
+	deliveryDescLastError := deliveryFields[11].Descriptor()
 	// delivery.DefaultLastError holds the default value on creation for the last_error field.
 	delivery.DefaultLastError = deliveryDescLastError.Default.(string)
 	// deliveryDescID is the schema descriptor for id field.

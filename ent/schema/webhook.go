@@ -49,6 +49,14 @@ func (Delivery) Fields() []ent.Field {
 		field.String("event_id").Immutable(),
 		field.String("event_type").Immutable(),
 		field.String("receipt_number").Default("").Immutable(),
+		// sequence is the event's position on its receipt's timeline; deliveries of one
+		// receipt to one endpoint go out in (sequence, id) order.
+		field.Int64("sequence").Default(0).Immutable(),
+		// job_id is the job queue's id of the job that works this delivery, so that a
+		// delivery finishing can wake the next one of the same receipt.
+		field.Int64("job_id").Default(0),
+		// state is pending, succeeded, failed, or paused (pending while the endpoint is
+		// disabled; enabling it again resumes the delivery).
 		field.String("state").Default("pending"),
 		field.Int("attempt_count").Default(0),
 		field.Time("last_attempt_time").Optional().Nillable(),
@@ -63,6 +71,7 @@ func (Delivery) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("endpoint_id", "create_time"),
 		index.Fields("endpoint_id", "receipt_number", "state"),
+		index.Fields("endpoint_id", "state"),
 		index.Fields("event_id"),
 	}
 }

@@ -18,11 +18,13 @@ CREATE TABLE "case_states" ("id" character varying NOT NULL, "create_time" times
 -- create index "casestate_trackers_refresh_requested_next_check_time" to table: "case_states"
 CREATE INDEX "casestate_trackers_refresh_requested_next_check_time" ON "case_states" ("trackers", "refresh_requested", "next_check_time");
 -- create "deliveries" table
-CREATE TABLE "deliveries" ("id" character varying NOT NULL, "tenant_id" character varying NOT NULL, "create_time" timestamptz NOT NULL, "update_time" timestamptz NOT NULL, "endpoint_id" character varying NOT NULL, "event_id" character varying NOT NULL, "event_type" character varying NOT NULL, "receipt_number" character varying NOT NULL DEFAULT '', "state" character varying NOT NULL DEFAULT 'pending', "attempt_count" bigint NOT NULL DEFAULT 0, "last_attempt_time" timestamptz NULL, "next_attempt_time" timestamptz NULL, "last_status_code" bigint NOT NULL DEFAULT 0, "last_error" text NOT NULL DEFAULT '', PRIMARY KEY ("id"));
+CREATE TABLE "deliveries" ("id" character varying NOT NULL, "tenant_id" character varying NOT NULL, "create_time" timestamptz NOT NULL, "update_time" timestamptz NOT NULL, "endpoint_id" character varying NOT NULL, "event_id" character varying NOT NULL, "event_type" character varying NOT NULL, "receipt_number" character varying NOT NULL DEFAULT '', "sequence" bigint NOT NULL DEFAULT 0, "job_id" bigint NOT NULL DEFAULT 0, "state" character varying NOT NULL DEFAULT 'pending', "attempt_count" bigint NOT NULL DEFAULT 0, "last_attempt_time" timestamptz NULL, "next_attempt_time" timestamptz NULL, "last_status_code" bigint NOT NULL DEFAULT 0, "last_error" text NOT NULL DEFAULT '', PRIMARY KEY ("id"));
 -- create index "delivery_endpoint_id_create_time" to table: "deliveries"
 CREATE INDEX "delivery_endpoint_id_create_time" ON "deliveries" ("endpoint_id", "create_time");
 -- create index "delivery_endpoint_id_receipt_number_state" to table: "deliveries"
 CREATE INDEX "delivery_endpoint_id_receipt_number_state" ON "deliveries" ("endpoint_id", "receipt_number", "state");
+-- create index "delivery_endpoint_id_state" to table: "deliveries"
+CREATE INDEX "delivery_endpoint_id_state" ON "deliveries" ("endpoint_id", "state");
 -- create index "delivery_event_id" to table: "deliveries"
 CREATE INDEX "delivery_event_id" ON "deliveries" ("event_id");
 -- create index "delivery_tenant_id" to table: "deliveries"
@@ -113,6 +115,8 @@ DROP TABLE "delivery_attempts";
 DROP INDEX "delivery_tenant_id";
 -- reverse: create index "delivery_event_id" to table: "deliveries"
 DROP INDEX "delivery_event_id";
+-- reverse: create index "delivery_endpoint_id_state" to table: "deliveries"
+DROP INDEX "delivery_endpoint_id_state";
 -- reverse: create index "delivery_endpoint_id_receipt_number_state" to table: "deliveries"
 DROP INDEX "delivery_endpoint_id_receipt_number_state";
 -- reverse: create index "delivery_endpoint_id_create_time" to table: "deliveries"

@@ -18,13 +18,15 @@ CREATE TABLE `case_states` (`id` text NOT NULL, `create_time` datetime NOT NULL,
 -- create index "casestate_trackers_refresh_requested_next_check_time" to table: "case_states"
 CREATE INDEX `casestate_trackers_refresh_requested_next_check_time` ON `case_states` (`trackers`, `refresh_requested`, `next_check_time`);
 -- create "deliveries" table
-CREATE TABLE `deliveries` (`id` text NOT NULL, `tenant_id` text NOT NULL, `create_time` datetime NOT NULL, `update_time` datetime NOT NULL, `endpoint_id` text NOT NULL, `event_id` text NOT NULL, `event_type` text NOT NULL, `receipt_number` text NOT NULL DEFAULT (''), `state` text NOT NULL DEFAULT ('pending'), `attempt_count` integer NOT NULL DEFAULT (0), `last_attempt_time` datetime NULL, `next_attempt_time` datetime NULL, `last_status_code` integer NOT NULL DEFAULT (0), `last_error` text NOT NULL DEFAULT (''), PRIMARY KEY (`id`));
+CREATE TABLE `deliveries` (`id` text NOT NULL, `tenant_id` text NOT NULL, `create_time` datetime NOT NULL, `update_time` datetime NOT NULL, `endpoint_id` text NOT NULL, `event_id` text NOT NULL, `event_type` text NOT NULL, `receipt_number` text NOT NULL DEFAULT (''), `sequence` integer NOT NULL DEFAULT (0), `job_id` integer NOT NULL DEFAULT (0), `state` text NOT NULL DEFAULT ('pending'), `attempt_count` integer NOT NULL DEFAULT (0), `last_attempt_time` datetime NULL, `next_attempt_time` datetime NULL, `last_status_code` integer NOT NULL DEFAULT (0), `last_error` text NOT NULL DEFAULT (''), PRIMARY KEY (`id`));
 -- create index "delivery_tenant_id" to table: "deliveries"
 CREATE INDEX `delivery_tenant_id` ON `deliveries` (`tenant_id`);
 -- create index "delivery_endpoint_id_create_time" to table: "deliveries"
 CREATE INDEX `delivery_endpoint_id_create_time` ON `deliveries` (`endpoint_id`, `create_time`);
 -- create index "delivery_endpoint_id_receipt_number_state" to table: "deliveries"
 CREATE INDEX `delivery_endpoint_id_receipt_number_state` ON `deliveries` (`endpoint_id`, `receipt_number`, `state`);
+-- create index "delivery_endpoint_id_state" to table: "deliveries"
+CREATE INDEX `delivery_endpoint_id_state` ON `deliveries` (`endpoint_id`, `state`);
 -- create index "delivery_event_id" to table: "deliveries"
 CREATE INDEX `delivery_event_id` ON `deliveries` (`event_id`);
 -- create "delivery_attempts" table
@@ -111,6 +113,8 @@ DROP INDEX `deliveryattempt_tenant_id`;
 DROP TABLE `delivery_attempts`;
 -- reverse: create index "delivery_event_id" to table: "deliveries"
 DROP INDEX `delivery_event_id`;
+-- reverse: create index "delivery_endpoint_id_state" to table: "deliveries"
+DROP INDEX `delivery_endpoint_id_state`;
 -- reverse: create index "delivery_endpoint_id_receipt_number_state" to table: "deliveries"
 DROP INDEX `delivery_endpoint_id_receipt_number_state`;
 -- reverse: create index "delivery_endpoint_id_create_time" to table: "deliveries"
