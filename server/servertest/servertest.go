@@ -5,6 +5,7 @@ package servertest
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"log/slog"
 	"net"
 	"net/http"
@@ -63,6 +64,11 @@ func Start(t testing.TB, configure func(*server.Options)) *Server {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
 	httpClient := H2CClient()
+	scheme := "http://"
+	if opts.TLS != nil {
+		scheme = "https://"
+		httpClient = tlsClient(opts.TLS)
+	}
 	t.Cleanup(func() {
 		httpClient.CloseIdleConnections()
 		http.DefaultClient.CloseIdleConnections()
@@ -71,7 +77,7 @@ func Start(t testing.TB, configure func(*server.Options)) *Server {
 			t.Errorf("server stopped with %v", err)
 		}
 	})
-	s := &Server{URL: "http://" + ln.Addr().String(), Store: st, Logs: logs, HTTP: httpClient}
+	s := &Server{URL: scheme + ln.Addr().String(), Store: st, Logs: logs, HTTP: httpClient}
 	s.TenantID, s.Key = s.NewTenant(t, "Test Firm")
 	return s
 }
@@ -93,6 +99,20 @@ func H2CClient() *http.Client {
 		DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
 		},
+	}}
+}
+
+// tlsClient trusts the server's own certificate and speaks HTTP/2 over TLS.
+func tlsClient(cfg *tls.Config) *http.Client {
+	pool := x509.NewCertPool()
+	for _, c := range cfg.Certificates {
+		if leaf, err := x509.ParseCertificate(c.Certificate[0]); err == nil {
+			pool.AddCert(leaf)
+		}
+	}
+	return &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
 	}}
 }
 

@@ -1,0 +1,155 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
+	"github.com/casewire/casewire/server"
+	"github.com/casewire/casewire/server/servertest"
+)
+
+func TestTLSServesEveryProtocolOnOnePort(t *testing.T) {
+	cert := selfSigned(t)
+	s := servertest.Start(t, func(o *server.Options) {
+		o.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	})
+	if !strings.HasPrefix(s.URL, "https://") {
+		t.Fatalf("URL = %s", s.URL)
+	}
+	for name := range servertest.Protocols {
+		c := s.Clients(s.Key, name)
+		if _, err := c.Tenant.GetTenant(context.Background(), connect.NewRequest(&casewirev1.GetTenantRequest{})); err != nil {
+			t.Fatalf("%s over TLS: %v", name, err)
+		}
+	}
+	// The JSON facade reaches the RPC handlers over TLS too.
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/tenant", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Key)
+	res, err := s.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "Test Firm") {
+		t.Fatalf("JSON over TLS: %d %s", res.StatusCode, body)
+	}
+}
+
+func TestExpiredKeyIsUnauthenticated(t *testing.T) {
+	s := servertest.Start(t, nil)
+	ctx := context.Background()
+	admin := s.Clients(s.Key, "connect")
+	res, err := admin.APIKeys.CreateApiKey(ctx, connect.NewRequest(&casewirev1.CreateApiKeyRequest{
+		ApiKey: &casewirev1.ApiKey{Scope: casewirev1.Scope_SCOPE_READ,
+			ExpireTime: timestamppb.New(time.Now().Add(1500 * time.Millisecond))},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Clients(res.Msg.GetApiKey().GetKey(), "grpc")
+	if _, err := c.Tenant.GetTenant(ctx, connect.NewRequest(&casewirev1.GetTenantRequest{})); err != nil {
+		t.Fatalf("fresh key refused: %v", err)
+	}
+	time.Sleep(1600 * time.Millisecond)
+	_, err = c.Tenant.GetTenant(ctx, connect.NewRequest(&casewirev1.GetTenantRequest{}))
+	wantCode(t, err, connect.CodeUnauthenticated)
+
+	_, err = admin.APIKeys.CreateApiKey(ctx, connect.NewRequest(&casewirev1.CreateApiKeyRequest{
+		ApiKey: &casewirev1.ApiKey{Scope: casewirev1.Scope_SCOPE_READ,
+			ExpireTime: timestamppb.New(time.Now().Add(-time.Hour))},
+	}))
+	wantCode(t, err, connect.CodeInvalidArgument)
+}
+
+func TestPerKeyRateLimitAnswersResourceExhaustedWithARetryHint(t *testing.T) {
+	s := servertest.Start(t, func(o *server.Options) {
+		o.RequestsPerSecond, o.Burst = 1, 3
+	})
+	ctx := context.Background()
+	c := s.Clients(s.Key, "connect")
+	var err error
+	for i := 0; i < 10 && err == nil; i++ {
+		_, err = c.Tenant.GetTenant(ctx, connect.NewRequest(&casewirev1.GetTenantRequest{}))
+	}
+	wantCode(t, err, connect.CodeResourceExhausted)
+	var cerr *connect.Error
+	if !asConnect(err, &cerr) {
+		t.Fatal("not a connect error")
+	}
+	var hint bool
+	for _, d := range cerr.Details() {
+		if v, derr := d.Value(); derr == nil {
+			if ri, ok := v.(*errdetails.RetryInfo); ok && ri.GetRetryDelay().AsDuration() > 0 {
+				hint = true
+			}
+		}
+	}
+	if !hint {
+		t.Fatalf("no RetryInfo detail in %v", err)
+	}
+	// Another tenant's key has its own budget.
+	_, other := s.NewTenant(t, "Other")
+	if _, err := s.Clients(other, "connect").Tenant.GetTenant(ctx, connect.NewRequest(&casewirev1.GetTenantRequest{})); err != nil {
+		t.Fatalf("another key was limited too: %v", err)
+	}
+	// The JSON path answers 429 with Retry-After.
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/v1/tenant", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("JSON status %d, want 429", res.StatusCode)
+	}
+}
+
+func asConnect(err error, target **connect.Error) bool {
+	ce, ok := err.(*connect.Error)
+	if ok {
+		*target = ce
+	}
+	return ok
+}
+
+// selfSigned makes a certificate for 127.0.0.1 for the test's TLS server.
+func selfSigned(t *testing.T) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "casewire test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
