@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -35,6 +37,7 @@ func (s *Server) handler(ctx context.Context, addr string) (http.Handler, func()
 	opts := []connect.HandlerOption{
 		connect.WithInterceptors(s.interceptors()...),
 		connect.WithReadMaxBytes(int(s.opts.MaxBodyBytes)),
+		connect.WithRecover(s.recovered),
 	}
 	s.mountServices(mux, opts)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(serviceNames...)))
@@ -74,6 +77,12 @@ func (s *Server) mountServices(mux *http.ServeMux, opts []connect.HandlerOption)
 	mux.Handle(casewirev1connect.NewApiKeyServiceHandler(&apiKeyService{s}, opts...))
 	mux.Handle(casewirev1connect.NewAuditServiceHandler(&auditService{s}, opts...))
 	mux.Handle(casewirev1connect.NewTenantServiceHandler(&tenantService{s}, opts...))
+}
+
+// recovered turns a handler's panic into an Internal error, logged for whoever must look.
+func (s *Server) recovered(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
+	s.log.ErrorContext(ctx, "handler panicked", "procedure", spec.Procedure, "panic", fmt.Sprint(p))
+	return connect.NewError(connect.CodeInternal, errors.New("internal error"))
 }
 
 // ready answers 200 when the database answers, else 503.

@@ -231,6 +231,9 @@ func TestAuditRecordsMutationsWithOutcome(t *testing.T) {
 	var got []string
 	for _, e := range res.Msg.GetAuditEntries() {
 		got = append(got, e.GetAction()+" "+e.GetOutcome())
+		if e.GetAction() == "cli/tenant.create" {
+			continue
+		}
 		if e.GetApiKeyId() == "" || e.GetRequestId() == "" || e.GetPeerAddress() == "" {
 			t.Errorf("entry lacks who/where: %v", e)
 		}
@@ -238,6 +241,7 @@ func TestAuditRecordsMutationsWithOutcome(t *testing.T) {
 	want := []string{
 		"casewire.v1.MatterService/CreateMatter invalid_argument",
 		"casewire.v1.MatterService/CreateMatter ok",
+		"cli/tenant.create ok",
 	}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("audit = %v, want %v", got, want)
