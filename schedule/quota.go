@@ -148,7 +148,10 @@ func (p *Pacer) take(ctx context.Context) (time.Time, error) {
 		if w.NextSlotTime != nil && w.NextSlotTime.After(now) {
 			slot = w.NextSlotTime.UTC()
 		}
-		return tx.Ent.QuotaWindow.UpdateOneID(id).SetNextSlotTime(slot.Add(p.interval)).Exec(ctx)
+		// A plain UPDATE: ent's UpdateOne would open a nested transaction on tx.
+		_, err = tx.SQL.ExecContext(ctx, rebind(p.st.Dialect,
+			"UPDATE quota_windows SET next_slot_time = ? WHERE id = ?"), slot.Add(p.interval), id)
+		return err
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("schedule: pace: %w", err)
