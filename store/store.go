@@ -122,7 +122,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			panic(p)
 		}
 	}()
-	drv := entsql.NewDriver(s.Dialect, entsql.Conn{ExecQuerier: sqlTx})
+	drv := inTx{entsql.NewDriver(s.Dialect, entsql.Conn{ExecQuerier: sqlTx})}
 	if err := fn(&Tx{Ent: ent.NewClient(ent.Driver(drv)), SQL: sqlTx}); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -132,3 +132,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	return nil
 }
+
+// inTx is an ent driver already inside a transaction: ent operations that open their own
+// transaction (UpdateOne, for one) join the outer one instead of beginning a new one on a
+// *sql.Tx, which cannot.
+type inTx struct{ *entsql.Driver }
+
+// Tx returns the outer transaction without a commit or rollback of its own.
+func (d inTx) Tx(ctx context.Context) (dialect.Tx, error) { return dialect.NopTx(d), nil }
