@@ -54,6 +54,8 @@ func VerifyWebhook(secret string, h http.Header, body []byte) error {
 // WebhookHandler returns a handler that verifies each delivery with v, decodes it and
 // passes it to fn. It answers 401 to a bad signature or timestamp, 400 to a body that is
 // not a payload, 500 when fn fails (so casewire retries) and 204 when fn succeeds.
-func WebhookHandler(v *WebhookVerifier, fn func(context.Context, *WebhookDelivery) error) http.Handler {
+func WebhookHandler(
+	v *WebhookVerifier, fn func(context.Context, *WebhookDelivery) error,
+) http.Handler {
 	return webhook.Handler(v, fn)
 }
