@@ -1,0 +1,362 @@
+package deliver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/casewire/casewire/ent/event"
+	"github.com/casewire/casewire/webhook"
+)
+
+func TestDeliversSignedEvent(t *testing.T) {
+	f := start(t, Config{})
+	rc := newReceiver(t, nil)
+	ep, secret := f.endpoint(t, rc.URL, Filter{})
+	ev := f.emit(t, "IOE0912345678", 1, "decision")
+	d := f.waitState(t, ep.ID, ev.ID, StateSucceeded)
+	hits := rc.all()
+	if len(hits) != 1 {
+		t.Fatalf("receiver saw %d requests", len(hits))
+	}
+	v, _ := webhook.NewVerifier(secret)
+	if err := v.Verify(hits[0].header, hits[0].body); err != nil {
+		t.Fatalf("delivery does not verify: %v", err)
+	}
+	if hits[0].header.Get(webhook.HeaderID) != ev.ID {
+		t.Fatalf("webhook-id %q, want the event id", hits[0].header.Get(webhook.HeaderID))
+	}
+	var p webhook.Payload
+	if err := json.Unmarshal(hits[0].body, &p); err != nil || p.Type != webhook.TypeStatusChanged {
+		t.Fatalf("payload %s: %v", hits[0].body, err)
+	}
+	got, err := p.Event()
+	if err != nil || got.GetReceiptNumber() != "IOE0912345678" || got.GetSequence() != 1 {
+		t.Fatalf("event %v: %v", got, err)
+	}
+	atts := f.attempts(t, d.ID)
+	if len(atts) != 1 || atts[0].StatusCode != 200 || d.AttemptCount != 1 {
+		t.Fatalf("attempts %+v, delivery %+v", atts, d)
+	}
+	ep, _ = f.svc.Endpoint(context.Background(), f.tenant, ep.ID)
+	if ep.LastSuccessTime == nil || ep.FailingSinceTime != nil {
+		t.Fatalf("endpoint health not recorded: %+v", ep)
+	}
+}
+
+func TestFilters(t *testing.T) {
+	f := start(t, Config{})
+	rc := newReceiver(t, nil)
+	decisions, _ := f.endpoint(t, rc.URL, Filter{Categories: []string{"decision"}})
+	all, _ := f.endpoint(t, rc.URL, Filter{})
+	review := f.emit(t, "IOE0912345678", 1, "review")
+	decision := f.emit(t, "IOE0912345678", 2, "decision")
+	f.waitState(t, decisions.ID, decision.ID, StateSucceeded)
+	f.waitState(t, all.ID, review.ID, StateSucceeded)
+	n, err := f.st.Ent.Delivery.Query().Count(context.Background())
+	if err != nil || n != 3 {
+		t.Fatalf("%d deliveries, want 3 (review filtered out of one endpoint)", n)
+	}
+}
+
+// Receivers that misbehave: each failing one is retried on the schedule and then fails,
+// with every attempt recorded.
+func TestReceiverFaults(t *testing.T) {
+	elsewhere := newReceiver(t, nil)
+	cases := []struct {
+		name    string
+		answer  func(w http.ResponseWriter, r *http.Request, n int)
+		state   string
+		status  int
+		errPart string
+	}{
+		{"500", func(w http.ResponseWriter, _ *http.Request, _ int) {
+			http.Error(w, "boom", 500)
+		}, StateFailed, 500, "answered 500"},
+		{"hangs", func(w http.ResponseWriter, r *http.Request, _ int) {
+			<-r.Context().Done()
+		}, StateFailed, 0, "no answer within"},
+		{"resets", func(w http.ResponseWriter, _ *http.Request, _ int) {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.(*net.TCPConn).SetLinger(0)
+			conn.Close()
+		}, StateFailed, 0, ""},
+		{"redirects", func(w http.ResponseWriter, r *http.Request, _ int) {
+			http.Redirect(w, r, elsewhere.URL, http.StatusTemporaryRedirect)
+		}, StateFailed, 307, "redirects are not followed"},
+		{"slow but in time", func(w http.ResponseWriter, _ *http.Request, _ int) {
+			time.Sleep(300 * time.Millisecond)
+		}, StateSucceeded, 200, ""},
+	}
+	f := start(t, Config{Timeout: time.Second, Schedule: Schedule{50 * time.Millisecond, 50 * time.Millisecond}})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rc := newReceiver(t, c.answer)
+			ep, _ := f.endpoint(t, rc.URL, Filter{})
+			ev := f.emit(t, "IOE09"+strings.Repeat("1", 8), 1, "review")
+			d := f.waitState(t, ep.ID, ev.ID, c.state)
+			atts := f.attempts(t, d.ID)
+			want := 3
+			if c.state == StateSucceeded {
+				want = 1
+			}
+			if len(atts) != want || rc.count() != want {
+				t.Fatalf("%d attempts recorded, %d received, want %d", len(atts), rc.count(), want)
+			}
+			for _, a := range atts {
+				if a.StatusCode != c.status || !strings.Contains(a.Error, c.errPart) {
+					t.Fatalf("attempt %d: status %d error %q", a.Number, a.StatusCode, a.Error)
+				}
+				if c.state == StateFailed && a.Error == "" {
+					t.Fatalf("failed attempt %d has no error", a.Number)
+				}
+			}
+			if c.name == "slow but in time" && atts[0].DurationMs < 300 {
+				t.Fatalf("duration %dms", atts[0].DurationMs)
+			}
+		})
+	}
+	if elsewhere.count() != 0 {
+		t.Fatal("a redirect was followed")
+	}
+}
+
+func TestBoundsStoredBody(t *testing.T) {
+	f := start(t, Config{Schedule: Schedule{}})
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(500)
+		w.Write([]byte(strings.Repeat("é", 10000) + "\x00"))
+	})
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	d := f.waitState(t, ep.ID, ev.ID, StateFailed)
+	body := f.attempts(t, d.ID)[0].ResponseBody
+	if len(body) > maxStoredBody || len(body) < maxStoredBody-4 {
+		t.Fatalf("stored %d bytes of the body", len(body))
+	}
+}
+
+func TestRetryAfterHonoured(t *testing.T) {
+	f := start(t, Config{Schedule: Schedule{10 * time.Millisecond}})
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 1 {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	})
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	f.waitState(t, ep.ID, ev.ID, StateSucceeded)
+	hits := rc.all()
+	if gap := hits[1].at.Sub(hits[0].at); gap < 1900*time.Millisecond {
+		t.Fatalf("retried after %s despite Retry-After: 2", gap)
+	}
+}
+
+func TestGoneDisablesEndpointAndReenableResumes(t *testing.T) {
+	f := start(t, Config{})
+	gone := true
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		if gone {
+			w.WriteHeader(http.StatusGone)
+		}
+	})
+	other := newReceiver(t, nil)
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	watcher, _ := f.endpoint(t, other.URL, Filter{EventTypes: []string{"endpoint_disabled"}})
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	f.waitState(t, ep.ID, ev.ID, StatePaused)
+	ctx := context.Background()
+	row, _ := f.svc.Endpoint(ctx, f.tenant, ep.ID)
+	if row.Enabled || !strings.Contains(row.DisabledReason, "410") {
+		t.Fatalf("endpoint %+v not disabled by 410", row)
+	}
+	disabled, err := f.st.Ent.Event.Query().Where(event.Type("endpoint_disabled"),
+		event.WebhookEndpointID(ep.ID)).Only(ctx)
+	if err != nil {
+		t.Fatalf("no endpoint_disabled event: %v", err)
+	}
+	f.waitState(t, watcher.ID, disabled.ID, StateSucceeded)
+	var p webhook.Payload
+	_ = json.Unmarshal(other.all()[0].body, &p)
+	if p.Type != webhook.TypeEndpointDisabled {
+		t.Fatalf("watcher got %q", p.Type)
+	}
+	gone = false
+	_, err = f.svc.UpdateEndpoint(ctx, f.tenant, ep.ID, EndpointSpec{Enabled: true},
+		map[string]bool{FieldEnabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitState(t, ep.ID, ev.ID, StateSucceeded)
+}
+
+func TestFailingTooLongDisables(t *testing.T) {
+	f := start(t, Config{DisableAfter: 400 * time.Millisecond,
+		Schedule: slices.Repeat(Schedule{100 * time.Millisecond}, 100)})
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(502) })
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	d := f.waitState(t, ep.ID, ev.ID, StatePaused)
+	if d.AttemptCount < 3 {
+		t.Fatalf("disabled after %d attempts", d.AttemptCount)
+	}
+	row, _ := f.svc.Endpoint(context.Background(), f.tenant, ep.ID)
+	if row.Enabled || !strings.Contains(row.DisabledReason, "no successful delivery") {
+		t.Fatalf("endpoint %+v", row)
+	}
+	n, _ := f.st.Ent.Event.Query().Where(event.Type("endpoint_disabled")).Count(context.Background())
+	if n != 1 {
+		t.Fatalf("%d endpoint_disabled events", n)
+	}
+}
+
+// Events of one receipt reach an endpoint in order; a receipt whose delivery is failing
+// holds back only its own later events.
+func TestOrderPerReceipt(t *testing.T) {
+	f := start(t, Config{Schedule: Schedule{time.Second}})
+	rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			w.WriteHeader(500)
+		}
+	})
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	a1 := f.emit(t, "IOE0900000001", 1, "review")
+	f.waitState(t, ep.ID, a1.ID, StatePending)
+	wait(t, "first attempt", func() bool { return rc.count() == 1 })
+	a2 := f.emit(t, "IOE0900000001", 2, "decision")
+	b1 := f.emit(t, "IOE0900000002", 1, "review")
+	f.waitState(t, ep.ID, a2.ID, StateSucceeded)
+	var order []string
+	for _, h := range rc.all() {
+		order = append(order, h.header.Get(webhook.HeaderID))
+	}
+	want := []string{a1.ID, b1.ID, a1.ID, a2.ID}
+	if !slices.Equal(order, want) {
+		t.Fatalf("order %v, want %v", order, want)
+	}
+}
+
+// A hanging endpoint holds at most PerEndpoint workers; another endpoint keeps flowing.
+func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
+	f := start(t, Config{Workers: 10, PerEndpoint: 2, Timeout: 3 * time.Second})
+	slow := newReceiver(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(3 * time.Second):
+		}
+	})
+	fast := newReceiver(t, nil)
+	f.endpoint(t, slow.URL, Filter{})
+	f.endpoint(t, fast.URL, Filter{})
+	begin := time.Now()
+	for i := range 30 {
+		f.emit(t, fmt.Sprintf("IOE09%08d", i), 1, "review")
+	}
+	wait(t, "fast endpoint", func() bool { return fast.count() == 30 })
+	if took := time.Since(begin); took > 2*time.Second {
+		t.Fatalf("fast endpoint waited %s behind the slow one", took)
+	}
+	if n := slow.count(); n > 2 {
+		t.Fatalf("slow endpoint got %d concurrent requests, bound is 2", n)
+	}
+}
+
+func TestRotationSignsWithBothSecrets(t *testing.T) {
+	f := start(t, Config{})
+	rc := newReceiver(t, nil)
+	ep, oldSecret := f.endpoint(t, rc.URL, Filter{})
+	ctx := context.Background()
+	row, newSecret, err := f.svc.RotateSecret(ctx, f.tenant, ep.ID, time.Hour)
+	if err != nil || newSecret == oldSecret || row.PreviousSecretExpireTime == nil {
+		t.Fatalf("rotate: %v", err)
+	}
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	f.waitState(t, ep.ID, ev.ID, StateSucceeded)
+	h := rc.all()[0]
+	if n := len(strings.Fields(h.header.Get(webhook.HeaderSignature))); n != 2 {
+		t.Fatalf("%d signatures during the overlap", n)
+	}
+	for _, s := range []string{oldSecret, newSecret} {
+		v, _ := webhook.NewVerifier(s)
+		if err := v.Verify(h.header, h.body); err != nil {
+			t.Fatalf("verify during overlap: %v", err)
+		}
+	}
+	_, newest, err := f.svc.RotateSecret(ctx, f.tenant, ep.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev2 := f.emit(t, "IOE0912345678", 2, "review")
+	f.waitState(t, ep.ID, ev2.ID, StateSucceeded)
+	h = rc.all()[1]
+	stale, _ := webhook.NewVerifier(newSecret)
+	fresh, _ := webhook.NewVerifier(newest)
+	if stale.Verify(h.header, h.body) == nil || fresh.Verify(h.header, h.body) != nil {
+		t.Fatal("a rotation without overlap still signs with the old secret")
+	}
+}
+
+func TestTestRedeliverReplay(t *testing.T) {
+	f := start(t, Config{})
+	rc := newReceiver(t, nil)
+	ep, _ := f.endpoint(t, rc.URL, Filter{Categories: []string{"decision"}})
+	ctx := context.Background()
+	since := time.Now().Add(-time.Second)
+	d, err := f.svc.Test(ctx, f.tenant, ep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitState(t, ep.ID, d.EventID, StateSucceeded)
+	ev := f.emit(t, "IOE0912345678", 1, "decision")
+	f.emit(t, "IOE0912345678", 2, "review")
+	f.waitState(t, ep.ID, ev.ID, StateSucceeded)
+	if _, err := f.svc.Redeliver(ctx, f.tenant, ep.ID, ev.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "redelivery", func() bool { return rc.count() == 3 })
+	if n, err := f.svc.Replay(ctx, f.tenant, ep.ID, since); err != nil || n != 1 {
+		t.Fatalf("replay queued %d: %v", n, err)
+	}
+	wait(t, "replay", func() bool { return rc.count() == 4 })
+	var types []string
+	for _, h := range rc.all() {
+		var p webhook.Payload
+		_ = json.Unmarshal(h.body, &p)
+		types = append(types, p.Type)
+	}
+	if types[0] != webhook.TypeTest || rc.all()[3].header.Get(webhook.HeaderID) != ev.ID {
+		t.Fatalf("types %v", types)
+	}
+	other, _, _ := f.svc.CreateEndpoint(ctx, "ten_other", EndpointSpec{URL: rc.URL, Enabled: true})
+	if _, err := f.svc.Redeliver(ctx, "ten_other", other.ID, ev.ID); err == nil {
+		t.Fatal("another tenant redelivered this tenant's event")
+	}
+	if _, err := f.svc.Replay(ctx, f.tenant, other.ID, since); err == nil {
+		t.Fatal("replayed to another tenant's endpoint")
+	}
+}
+
+func TestDeleteFailsPending(t *testing.T) {
+	f := start(t, Config{Schedule: Schedule{time.Hour}})
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) { w.WriteHeader(500) })
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	wait(t, "attempt", func() bool { return rc.count() == 1 })
+	ctx := context.Background()
+	if err := f.svc.DeleteEndpoint(ctx, f.tenant, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := f.deliveryOf(t, ep.ID, ev.ID); d.State != StateFailed {
+		t.Fatalf("state %s", d.State)
+	}
+	if _, err := f.svc.Endpoint(ctx, f.tenant, ep.ID); err == nil {
+		t.Fatal("deleted endpoint still found")
+	}
+}

@@ -1,0 +1,123 @@
+package deliver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/casewire/casewire/ent"
+	"github.com/casewire/casewire/ent/webhookendpoint"
+	"github.com/casewire/casewire/store"
+)
+
+// record writes an attempt and its consequences in one transaction: the delivery's new
+// state, the endpoint's health, and, when the endpoint must be disabled, that event.
+func (s *Service) record(ctx context.Context, d *ent.Delivery, ep *ent.WebhookEndpoint, res result) error {
+	var next error
+	var notify bool
+	err := s.st.InTx(ctx, func(tx *store.Tx) error {
+		next, notify = nil, false
+		if err := s.addAttempt(ctx, tx, d, res); err != nil {
+			return err
+		}
+		upd := tx.Ent.Delivery.UpdateOneID(d.ID).AddAttemptCount(1).
+			SetLastAttemptTime(res.start).SetLastStatusCode(res.status).SetLastError(res.err)
+		now := s.cfg.Now()
+		switch {
+		case res.ok():
+			if err := upd.SetState(StateSucceeded).ClearNextAttemptTime().Exec(ctx); err != nil {
+				return err
+			}
+			if err := s.markSuccess(ctx, tx, ep.ID, now); err != nil {
+				return err
+			}
+			return s.wakeNext(ctx, tx, d)
+		case res.status == http.StatusGone:
+			if err := upd.SetState(StatePaused).ClearNextAttemptTime().Exec(ctx); err != nil {
+				return err
+			}
+			var err error
+			notify, err = s.disable(ctx, tx, ep, "the endpoint answered 410 Gone")
+			return err
+		}
+		since := now
+		if ep.FailingSinceTime != nil {
+			since = *ep.FailingSinceTime
+		}
+		if now.Sub(since) >= s.cfg.DisableAfter {
+			if err := upd.SetState(StatePaused).ClearNextAttemptTime().Exec(ctx); err != nil {
+				return err
+			}
+			var err error
+			notify, err = s.disable(ctx, tx, ep, fmt.Sprintf(
+				"no successful delivery since %s", since.UTC().Format(time.RFC3339)))
+			return err
+		}
+		if err := s.markFailing(ctx, tx, ep.ID, now); err != nil {
+			return err
+		}
+		wait, ok := s.cfg.Schedule.Next(d.AttemptCount + 1)
+		if !ok {
+			if err := upd.SetState(StateFailed).ClearNextAttemptTime().Exec(ctx); err != nil {
+				return err
+			}
+			return s.wakeNext(ctx, tx, d)
+		}
+		if res.retryAfter > 0 {
+			wait = res.retryAfter
+		}
+		next = river.JobSnooze(wait)
+		return upd.SetNextAttemptTime(now.Add(wait)).Exec(ctx)
+	})
+	if err != nil {
+		return fmt.Errorf("deliver: record attempt: %w", err)
+	}
+	if notify && s.cfg.Notify != nil {
+		s.cfg.Notify(ep.TenantID)
+	}
+	return next
+}
+
+func (s *Service) addAttempt(ctx context.Context, tx *store.Tx, d *ent.Delivery, res result) error {
+	return tx.Ent.DeliveryAttempt.Create().SetTenantID(d.TenantID).SetDeliveryID(d.ID).
+		SetNumber(d.AttemptCount + 1).SetStartTime(res.start.UTC()).
+		SetDurationMs(res.duration.Milliseconds()).SetStatusCode(res.status).
+		SetResponseBody(res.body).SetError(res.err).Exec(ctx)
+}
+
+// markSuccess clears the endpoint's failure clock; it writes at most once a second per
+// endpoint while all is well.
+func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
+	return tx.Ent.WebhookEndpoint.Update().Where(webhookendpoint.ID(id), webhookendpoint.Or(
+		webhookendpoint.FailingSinceTimeNotNil(), webhookendpoint.LastSuccessTimeIsNil(),
+		webhookendpoint.LastSuccessTimeLT(now.Add(-time.Second)))).
+		SetLastSuccessTime(now.UTC()).ClearFailingSinceTime().Exec(ctx)
+}
+
+// markFailing starts the endpoint's failure clock if it is not running.
+func (s *Service) markFailing(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
+	return tx.Ent.WebhookEndpoint.Update().
+		Where(webhookendpoint.ID(id), webhookendpoint.FailingSinceTimeIsNil()).
+		SetFailingSinceTime(now.UTC()).Exec(ctx)
+}
+
+// disable turns an enabled endpoint off with a reason and records the event, which goes
+// to the tenant's other endpoints. It reports whether this call disabled it.
+func (s *Service) disable(ctx context.Context, tx *store.Tx, ep *ent.WebhookEndpoint, reason string) (bool, error) {
+	n, err := tx.Ent.WebhookEndpoint.Update().
+		Where(webhookendpoint.ID(ep.ID), webhookendpoint.Enabled(true)).
+		SetEnabled(false).SetDisabledReason(reason).Save(ctx)
+	if err != nil || n == 0 || s.cfg.AppendEvent == nil {
+		return n > 0, err
+	}
+	ev, err := s.cfg.AppendEvent(ctx, tx, ep.TenantID, typeEndpointDisabled, ep.ID)
+	if err != nil {
+		return false, fmt.Errorf("deliver: endpoint disabled event: %w", err)
+	}
+	s.cfg.Logger.WarnContext(ctx, "webhook endpoint disabled", "endpoint_id", ep.ID,
+		"tenant_id", ep.TenantID, "reason", reason)
+	return true, s.Enqueue(ctx, tx, []*ent.Event{ev})
+}

@@ -1,0 +1,191 @@
+package deliver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"entgo.io/ent/dialect"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/casewire/casewire/ent"
+	"github.com/casewire/casewire/secretbox"
+	"github.com/casewire/casewire/store"
+)
+
+// Queue is the job queue deliveries run on.
+const Queue = "webhooks"
+
+// Defaults of Config.
+const (
+	DefaultTimeout      = 15 * time.Second
+	DefaultDisableAfter = 5 * 24 * time.Hour
+	DefaultOverlap      = 24 * time.Hour
+	DefaultWorkers      = 100
+	DefaultPerEndpoint  = 8
+)
+
+// AppendFunc appends a system event (such as an endpoint being disabled) to a tenant's
+// feed inside tx; package detect's AppendSystemEvent fits behind it.
+type AppendFunc func(ctx context.Context, tx *store.Tx, tenantID, eventType, endpointID string) (*ent.Event, error)
+
+// Config tunes a Service. Every field is optional.
+type Config struct {
+	// Timeout bounds each attempt; a 2xx within it is a success. 0 means DefaultTimeout.
+	Timeout time.Duration
+	// AllowInsecure permits http URLs and private addresses, for development and tests.
+	AllowInsecure bool
+	// DisableAfter disables an endpoint without a success for this long; 0 means
+	// DefaultDisableAfter.
+	DisableAfter time.Duration
+	// Schedule is the retry schedule; nil means DefaultSchedule.
+	Schedule Schedule
+	// Workers is the shared pool size and PerEndpoint bounds the attempts in flight to one
+	// endpoint in this process.
+	Workers, PerEndpoint int
+	// FetchCooldown and FetchPollInterval tune how fast idle workers find new jobs.
+	FetchCooldown, FetchPollInterval time.Duration
+	// RescueAfter is when a job left running by a killed process is retried; 0 means the
+	// timeout plus one minute.
+	RescueAfter time.Duration
+	// AppendEvent records "endpoint disabled" events; nil records none.
+	AppendEvent AppendFunc
+	// Notify is called with a tenant id after a system event commits; may be nil.
+	Notify func(tenantID string)
+	// Resolver checks hosts at registration; nil means net.DefaultResolver.
+	Resolver Resolver
+	// Logger receives background warnings; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// TestOnly shortens the job queue's start-up and maintenance delays, for tests.
+	TestOnly bool
+}
+
+func (c *Config) defaults() {
+	c.Timeout = or(c.Timeout, DefaultTimeout)
+	c.DisableAfter = or(c.DisableAfter, DefaultDisableAfter)
+	c.Workers = or(c.Workers, DefaultWorkers)
+	c.PerEndpoint = or(c.PerEndpoint, DefaultPerEndpoint)
+	c.FetchCooldown = or(c.FetchCooldown, 5*time.Millisecond)
+	c.FetchPollInterval = or(c.FetchPollInterval, 50*time.Millisecond)
+	c.RescueAfter = or(c.RescueAfter, c.Timeout+time.Minute)
+	if c.Schedule == nil {
+		c.Schedule = DefaultSchedule
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Service delivers events and answers the webhook API's commands.
+type Service struct {
+	st     *store.Store
+	keys   *secretbox.Keyring
+	cfg    Config
+	river  *river.Client[*sql.Tx]
+	client *http.Client
+	limit  *limiter
+}
+
+// New returns a service on st whose secrets are sealed with keys. It inserts jobs at once;
+// call Start to work them.
+func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error) {
+	if st == nil || keys == nil {
+		return nil, errors.New("deliver: a store and a keyring are required")
+	}
+	cfg.defaults()
+	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint)}
+	s.client = s.httpClient()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &worker{s: s})
+	rc, err := river.NewClient(driver(st), &river.Config{
+		Queues:               map[string]river.QueueConfig{Queue: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchCooldown:        cfg.FetchCooldown,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		JobTimeout:           cfg.Timeout + 30*time.Second,
+		RescueStuckJobsAfter: max(cfg.RescueAfter, cfg.Timeout+31*time.Second),
+		MaxAttempts:          25,
+		Logger:               cfg.Logger,
+		TestOnly:             cfg.TestOnly,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deliver: job queue: %w", err)
+	}
+	s.river = rc
+	return s, nil
+}
+
+func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {
+	if st.Dialect == dialect.Postgres {
+		return riverdatabasesql.New(st.DB)
+	}
+	return riversqlite.New(st.DB)
+}
+
+// Start re-encrypts secrets sealed by an old key and starts the workers.
+func (s *Service) Start(ctx context.Context) error {
+	n, err := s.ReencryptSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.cfg.Logger.InfoContext(ctx, "webhook secrets re-encrypted", "count", n)
+	}
+	if err := s.river.Start(ctx); err != nil {
+		return fmt.Errorf("deliver: start: %w", err)
+	}
+	return nil
+}
+
+// Stop lets attempts in flight finish, up to ctx's deadline, and stops the workers.
+func (s *Service) Stop(ctx context.Context) error {
+	if err := s.river.Stop(ctx); err != nil {
+		return fmt.Errorf("deliver: stop: %w", err)
+	}
+	return nil
+}
+
+// httpClient sends deliveries: no proxy, no redirects, and a dialer that refuses
+// blocked addresses unless insecure delivery is allowed.
+func (s *Service) httpClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	if !s.cfg.AllowInsecure {
+		dialer.Control = guard
+	}
+	tr := &http.Transport{
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           1000,
+		MaxIdleConnsPerHost:    s.cfg.PerEndpoint,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    10 * time.Second,
+		ResponseHeaderTimeout:  s.cfg.Timeout,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	return &http.Client{
+		Transport:     tr,
+		Timeout:       s.cfg.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
