@@ -75,6 +75,9 @@ func stateOf(cs *ent.CaseState) State {
 	if cs.LastChangeTime != nil {
 		st.LastChange = *cs.LastChangeTime
 	}
+	if cs.UscisModifyTime != nil {
+		st.Modified = *cs.UscisModifyTime
+	}
 	switch {
 	case cs.CheckState == "not_found":
 		st.Result = uscis.KindNotFound
@@ -91,7 +94,7 @@ func Demand(ctx context.Context, st *store.Store, now time.Time) (float64, error
 		Where(casestate.TrackersGT(0)).
 		Select(casestate.FieldID, casestate.FieldCategory, casestate.FieldOutcome,
 			casestate.FieldCanonicalTitle, casestate.FieldFormType, casestate.FieldCheckState,
-			casestate.FieldLastChangeTime).
+			casestate.FieldLastChangeTime, casestate.FieldUscisModifyTime).
 		All(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("schedule: demand: %w", err)

@@ -25,6 +25,9 @@ type State struct {
 	FormType       string
 	// LastChange is when casewire last observed a change; zero when unknown.
 	LastChange time.Time
+	// Modified is USCIS's modifiedDate of the status, when given. It says when the status
+	// changed even when casewire first saw it much later, so it wins over LastChange.
+	Modified time.Time
 	// ConsecutiveErrors counts fetches in a row that ended in an error.
 	ConsecutiveErrors int
 }
@@ -46,7 +49,7 @@ const (
 	// MaxInterval is the longest: every tracked receipt is asked about at least this often.
 	MaxInterval = 60 * 24 * time.Hour
 	// budgetFill is the share of the routine budget the plan aims to use.
-	budgetFill = 0.9
+	budgetFill = 0.97
 	// minScale bounds how far spare budget shrinks the base intervals.
 	minScale = 0.1
 	// recentWindow and recentFactor check a receipt sooner after it changed.
@@ -57,6 +60,8 @@ const (
 	errorMax  = 12 * time.Hour
 	// jitterShare spreads checks of receipts that share a state over ±jitterShare.
 	jitterShare = 0.1
+	// staleApproval is how long after an approval a follow-up is still expected.
+	staleApproval = 90 * 24 * time.Hour
 	// appealWindow is how long after a denial a motion or appeal may still show up.
 	appealWindow = 33 * 24 * time.Hour
 )
@@ -105,7 +110,7 @@ func BaseInterval(s State, now time.Time) time.Duration {
 		return 7 * day
 	}
 	d := statusInterval(s, now)
-	if !s.LastChange.IsZero() && now.Sub(s.LastChange) < recentWindow && !final(s, now) {
+	if c := changed(s); !c.IsZero() && now.Sub(c) < recentWindow && !final(s, now) {
 		d = time.Duration(float64(d) * recentFactor)
 	}
 	return d
@@ -119,13 +124,14 @@ func statusInterval(s State, now time.Time) time.Duration {
 	switch s.Category {
 	case classify.Decision, classify.Appeal:
 		return decisionInterval(s, now)
-	case classify.Acceptance, classify.EvidenceResponse, classify.Unknown, "":
+	case classify.Acceptance, classify.Unknown, "":
 		return day
 	case classify.Interview, classify.Biometrics, classify.Review, classify.Transfer,
+		classify.EvidenceResponse,
 		classify.OathCeremony, classify.Notice, classify.DeliveryProblem:
 		return 2 * day
 	case classify.EvidenceRequest:
-		return 3 * day
+		return 2 * day
 	case classify.CardProduction:
 		return 12 * time.Hour
 	}
@@ -138,11 +144,11 @@ func titleInterval(s State) (time.Duration, bool) {
 	t := strings.ToLower(s.CanonicalTitle)
 	switch {
 	case strings.Contains(t, "delivered"), strings.Contains(t, "picked up"):
-		return 21 * day, true
+		return 30 * day, true
 	case strings.Contains(t, "travel document was mailed"):
-		return 14 * day, true
+		return 30 * day, true
 	case strings.Contains(t, "department of state"):
-		return 14 * day, true
+		return 30 * day, true
 	case strings.Contains(t, "interview was completed"):
 		return day, true
 	}
@@ -154,22 +160,39 @@ func titleInterval(s State) (time.Duration, bool) {
 func decisionInterval(s State, now time.Time) time.Duration {
 	switch s.Outcome {
 	case classify.Approved:
-		if cardForm(s.FormType) {
-			return 12 * time.Hour
-		}
-		if s.FormType == "I-130" {
-			return 4 * day
-		}
-		return 10 * day
+		return approvedInterval(s, now)
 	case classify.Denied, classify.Revoked, classify.Terminated:
-		if s.LastChange.IsZero() || now.Sub(s.LastChange) < appealWindow {
+		if c := changed(s); c.IsZero() || now.Sub(c) < appealWindow {
 			return 4 * day
 		}
-		return 21 * day
+		return 30 * day
 	case classify.Rejected, classify.Withdrawn, classify.Closed:
-		return 21 * day
+		return 30 * day
 	}
 	return 2 * day
+}
+
+// changed is the best knowledge of when the status last changed.
+func changed(s State) time.Time {
+	if !s.Modified.IsZero() {
+		return s.Modified
+	}
+	return s.LastChange
+}
+
+// approvedInterval: a card or document usually follows an approval within weeks, and an
+// approved I-130 may still go to the Department of State; an approval that has not moved
+// for months is final.
+func approvedInterval(s State, now time.Time) time.Duration {
+	c := changed(s)
+	fresh := func(d time.Duration) bool { return c.IsZero() || now.Sub(c) < d }
+	switch form := strings.ToUpper(strings.TrimSpace(s.FormType)); {
+	case cardForms[form] && fresh(staleApproval):
+		return 12 * time.Hour
+	case form == "I-130" && fresh(staleApproval):
+		return 3 * day
+	}
+	return 14 * day
 }
 
 // final reports whether the state expects no further change.

@@ -27,7 +27,7 @@ func TestNextIntervals(t *testing.T) {
 	}{
 		{"never fetched: now", State{Number: "EAC9012345678"}, 0, 0},
 		{"card delivered: weeks", status(classify.CardProduction, classify.OutcomeNone,
-			"Card Was Delivered To Me By The Post Office", "I-485"), 18 * day, 24 * day},
+			"Card Was Delivered To Me By The Post Office", "I-485"), 27 * day, 33 * day},
 		{"card produced: hours", status(classify.CardProduction, classify.OutcomeNone,
 			"New Card Is Being Produced", "I-765"), 10 * time.Hour, 14 * time.Hour},
 		{"card mailed: hours", status(classify.CardProduction, classify.OutcomeNone,
@@ -35,19 +35,24 @@ func TestNextIntervals(t *testing.T) {
 		{"approved, card to come", status(classify.Decision, classify.Approved,
 			"Case Was Approved", "I-485"), 10 * time.Hour, 14 * time.Hour},
 		{"approved, nothing to come", status(classify.Decision, classify.Approved,
-			"Case Was Approved", "I-129"), 9 * day, 11 * day},
+			"Case Was Approved", "I-129"), 12 * day, 16 * day},
 		{"denial, appeal window passed", status(classify.Decision, classify.Denied,
-			"Case Was Denied", "I-485"), 18 * day, 24 * day},
+			"Case Was Denied", "I-485"), 27 * day, 33 * day},
 		{"denial, appeal window open", freshDenial, 3 * day, 5 * day},
 		{"withdrawn", status(classify.Decision, classify.Withdrawn, "Case Was Withdrawn", ""),
-			18 * day, 24 * day},
+			27 * day, 33 * day},
 		{"evidence response: daily", status(classify.EvidenceResponse, classify.OutcomeNone,
-			"Response To USCIS Request For Evidence Was Received", "I-485"), 21 * time.Hour,
-			27 * time.Hour},
+			"Response To USCIS Request For Evidence Was Received", "I-485"), 43 * time.Hour,
+			53 * time.Hour},
 		{"interview completed: daily", status(classify.Interview, classify.OutcomeNone,
 			"Interview Was Completed And My Case Must Be Reviewed", "N-400"), 21 * time.Hour,
 			27 * time.Hour},
 		{"recent change: sooner", recent, 25 * time.Hour, 32 * time.Hour},
+		{"approved long ago: final", func() State {
+			s := status(classify.Decision, classify.Approved, "Case Was Approved", "I-485")
+			s.Modified = t0.Add(-200 * day)
+			return s
+		}(), 12 * day, 16 * day},
 		{"not found: weekly", State{Number: "EAC9012345678", Result: uscis.KindNotFound},
 			6 * day, 8 * day},
 		{"first error: minutes", State{Number: "EAC9012345678", Result: uscis.KindUnavailable,
@@ -75,10 +80,10 @@ func TestNextBudget(t *testing.T) {
 		b      Budget
 		factor float64
 	}{
-		{"fits: scaled to fill", Budget{PerDay: 1000, Demand: 900}, 1},
-		{"twice over: doubled", Budget{PerDay: 1000, Demand: 1800}, 2},
-		{"ten times over", Budget{PerDay: 1000, Demand: 9000}, 10},
-		{"spare: shrunk", Budget{PerDay: 1000, Demand: 450}, 0.5},
+		{"fits: scaled to fill", Budget{PerDay: 1000, Demand: 970}, 1},
+		{"twice over: doubled", Budget{PerDay: 1000, Demand: 1940}, 2},
+		{"ten times over", Budget{PerDay: 1000, Demand: 9700}, 10},
+		{"spare: shrunk", Budget{PerDay: 1000, Demand: 485}, 0.5},
 		{"no budget known", Budget{Demand: 1e6}, 1},
 	}
 	for _, tt := range tests {
