@@ -113,6 +113,8 @@ type Scheduler struct {
 	// spent, all of them while the whole quota is spent or the credentials are refused.
 	routineUntil time.Time
 	allUntil     time.Time
+	// wake cuts a worker's idle wait short when new work arrives.
+	wake chan struct{}
 }
 
 // New returns a Scheduler on st fetching with f and observing with obs.
@@ -122,6 +124,16 @@ func New(st *store.Store, f Fetcher, obs Observer, cfg Config) *Scheduler {
 		st: st, f: f, obs: obs, cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		m:    newMetrics(cfg.Registerer),
 		plan: Budget{PerDay: cfg.RoutinePerDay},
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Wake tells an idle worker to claim now: tracking calls it after receipts are newly
+// tracked or a refresh is asked for. It never blocks.
+func (s *Scheduler) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -202,7 +214,7 @@ func (s *Scheduler) work(ctx context.Context) {
 			s.log.Warn("scheduler: step", "error", err)
 		}
 		if !did {
-			sleep(ctx, s.cfg.Idle)
+			s.idle(ctx)
 		}
 	}
 }
@@ -323,11 +335,13 @@ func (s *Scheduler) ReleaseAll(ctx context.Context) error {
 	return nil
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
+// idle waits for Idle, a Wake or the end of ctx.
+func (s *Scheduler) idle(ctx context.Context) {
+	t := time.NewTimer(s.cfg.Idle)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-t.C:
+	case <-s.wake:
 	}
 }
