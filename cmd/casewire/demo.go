@@ -118,4 +118,3 @@ func demoKey(ctx context.Context, st *store.Store) (*ent.Tenant, string, error) 
 	}
 	return t, key, nil
 }
-
