@@ -211,14 +211,3 @@ func TestWithHTTPClientIsUsed(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// skipUnimplemented skips a test of a service that has not landed on the server yet.
-func skipUnimplemented(t *testing.T, err error) {
-	t.Helper()
-	if connect.CodeOf(err) == connect.CodeUnimplemented {
-		t.Skipf("server does not implement this yet: %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-}

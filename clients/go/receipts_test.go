@@ -6,13 +6,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
 	casewire "github.com/casewire/casewire/clients/go"
+	"github.com/casewire/casewire/detect"
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/gen/casewire/v1/casewirev1connect"
+	"github.com/casewire/casewire/server"
 	"github.com/casewire/casewire/server/servertest"
+	"github.com/casewire/casewire/uscis"
 )
 
 const testReceipt = "IOE0912345678"
@@ -101,22 +105,80 @@ func TestTrackTimelineAndWatchOnEveryProtocol(t *testing.T) {
 	}
 }
 
-// TestTrackTimelineAndWatchAgainstTheServer makes the same calls against a real server; it
-// skips while the server answers Unimplemented.
+// TestTrackTimelineAndWatchAgainstTheServer tracks a receipt on a real server, plays USCIS
+// answers into its change detector, and reads the receipt, its timeline and the event
+// stream through the client on every protocol.
 func TestTrackTimelineAndWatchAgainstTheServer(t *testing.T) {
-	s := servertest.Start(t, nil)
-	for _, p := range protocols {
+	n := detect.NewNotifier()
+	s := servertest.Start(t, func(o *server.Options) { o.Events = n })
+	d := detect.New(s.Store, nil, nil, detect.Options{Notifier: n})
+	for i, p := range protocols {
 		t.Run(p.String(), func(t *testing.T) {
+			number := fmt.Sprintf("IOE091234567%d", i)
 			c := casewire.New(s.URL, s.Key, casewire.WithProtocol(p))
-			_, err := c.Receipts.TrackReceipt(context.Background(), connect.NewRequest(
-				&casewirev1.TrackReceiptRequest{ReceiptNumber: testReceipt}))
-			skipUnimplemented(t, err)
-			// The first check runs in the background, so the timeline may still be empty.
-			_, err = c.Events.ListReceiptEvents(context.Background(), connect.NewRequest(
-				&casewirev1.ListReceiptEventsRequest{ReceiptNumber: testReceipt}))
-			skipUnimplemented(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			_, err := c.Receipts.TrackReceipt(ctx, connect.NewRequest(
+				&casewirev1.TrackReceiptRequest{ReceiptNumber: number}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			observe(t, d, number, "Case Was Received", "January 2, 2026")
+			timeline := receiptEvents(ctx, t, c, number)
+			if len(timeline) != 1 {
+				t.Fatalf("timeline after the first answer: %v", timeline)
+			}
+			// Watch from the first event's cursor, then let USCIS approve the case.
+			stream, err := c.Events.WatchEvents(ctx, connect.NewRequest(
+				&casewirev1.WatchEventsRequest{Cursor: timeline[0].GetCursor()}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stream.Close()
+			observe(t, d, number, "Case Was Approved", "March 4, 2026")
+			if !stream.Receive() {
+				t.Fatalf("WatchEvents ended: %v", stream.Err())
+			}
+			ev := stream.Msg().GetEvent()
+			if ev.GetReceiptNumber() != number ||
+				ev.GetStatus().GetOutcome() != casewirev1.Outcome_OUTCOME_APPROVED {
+				t.Fatalf("watched event = %v", ev)
+			}
+			got, err := c.Receipts.GetReceipt(ctx, connect.NewRequest(
+				&casewirev1.GetReceiptRequest{ReceiptNumber: number}))
+			if err != nil || got.Msg.GetReceipt().GetStatus().GetCategory() !=
+				casewirev1.Category_CATEGORY_DECISION {
+				t.Fatalf("GetReceipt = %v, %v", got, err)
+			}
+			if n := len(receiptEvents(ctx, t, c, number)); n != 2 {
+				t.Fatalf("timeline has %d events after the approval, want 2", n)
+			}
 		})
 	}
+}
+
+// observe plays a USCIS status answer into the server's change detector.
+func observe(t *testing.T, d *detect.Detector, number, title, modified string) {
+	t.Helper()
+	res := uscis.Result{Kind: uscis.KindStatus, Status: &uscis.CaseStatus{
+		ReceiptNumber: number, TitleEN: title, DescriptionEN: "About " + title,
+		DescriptionENRaw: "About " + title, ModifiedRaw: modified,
+		Modified: uscis.ParseDate(modified), FormType: "I-129",
+	}}
+	if _, err := d.Observe(context.Background(), number, res, detect.SourcePoll); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func receiptEvents(ctx context.Context, t *testing.T, c *casewire.Client, number string,
+) []*casewirev1.Event {
+	t.Helper()
+	res, err := c.Events.ListReceiptEvents(ctx, connect.NewRequest(
+		&casewirev1.ListReceiptEventsRequest{ReceiptNumber: number}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Msg.GetEvents()
 }
 
 func trackTimelineWatch(t *testing.T, c *casewire.Client) {
