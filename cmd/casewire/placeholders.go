@@ -14,14 +14,3 @@ type receiptsImportCmd struct {
 
 // Run reports that the command is not built yet.
 func (c *receiptsImportCmd) Run(a *app) error { return errors.New("import: not built yet") }
-
-// webhooksCmd groups the webhook receiver tools.
-type webhooksCmd struct {
-	Listen webhooksListenCmd `cmd:"" help:"Receive, verify and print webhook deliveries."`
-}
-
-// webhooksListenCmd is replaced by the receiver's implementation.
-type webhooksListenCmd struct{}
-
-// Run reports that the command is not built yet.
-func (c *webhooksListenCmd) Run(a *app) error { return errors.New("listen: not built yet") }

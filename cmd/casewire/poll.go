@@ -140,7 +140,7 @@ func (c *serveCmd) startPolling(a *app, st *store.Store, reg prometheus.Register
 		return &polling{upstream: &schedule.Monitor{Store: st, RequestsPerSecond: flags.RPS},
 			wait: func() {}}, nil
 	}
-	deps := pollerDeps{st: st, log: a.log, reg: reg, now: now}
+	deps := pollerDeps{st: st, log: a.log, reg: reg, now: now, outbox: c.outbox()}
 	if c.Demo {
 		deps.onEvent = logEvent(a.log)
 	}

@@ -28,6 +28,7 @@ func (f dbFlags) open(ctx context.Context) (*store.Store, error) {
 type serveCmd struct {
 	dbFlags
 	uscisFlags
+	deliveryFlags
 	Addr    string `name:"addr" default:"127.0.0.1:8080" help:"Address to serve every protocol on."`
 	Demo    bool   `name:"demo" help:"Run the bundled USCIS emulator in-process, create a demo tenant and track sample receipts."`
 	TLSCert string `name:"tls-cert" type:"existingfile" help:"PEM certificate: serve HTTPS and gRPC over TLS."`
@@ -51,6 +52,11 @@ func (c *serveCmd) Run(a *app) error {
 	defer st.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	stopDelivery, err := c.startDelivery(a, st, c.DataDir)
+	if err != nil {
+		return err
+	}
+	defer stopDelivery()
 	poll, err := c.startPolling(a, st, reg)
 	if err != nil {
 		return err
@@ -58,6 +64,7 @@ func (c *serveCmd) Run(a *app) error {
 	defer poll.wait()
 	srv, err := server.New(server.Options{
 		Upstream:          poll.upstream,
+		Webhooks:          c.webhooks(),
 		Store:             st,
 		Logger:            a.log,
 		Registry:          reg,
