@@ -72,6 +72,18 @@ describe("createCasewireClient against casewire serve", () => {
         assert.ok(all.apiKeys.every((k) => k.key === ""));
       });
 
+      test("tracks a receipt and reads it and its timeline", async () => {
+        const receiptNumber = `IOE09123456${transports.indexOf(transport)}0`;
+        const tracked = await c.receipts.trackReceipt({ receiptNumber, labels: ["ts"] });
+        assert.equal(tracked.created, true);
+        assert.equal(tracked.receipt?.receiptNumber, receiptNumber);
+        const got = await c.receipts.getReceipt({ receiptNumber });
+        assert.deepEqual(got.receipt?.labels, ["ts"]);
+        // No USCIS answer has arrived, so the timeline exists and is empty.
+        const timeline = await c.events.listReceiptEvents({ receiptNumber });
+        assert.deepEqual(timeline.events, []);
+      });
+
       test("refuses a wrong key with Unauthenticated", async () => {
         const bad = createCasewireClient({
           baseUrl: server.baseUrl,
