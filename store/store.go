@@ -93,6 +93,8 @@ func openDB(cfg Config) (*sql.DB, string, error) {
 
 // SQLiteDSN is the connection string casewire uses for a SQLite file.
 func SQLiteDSN(path string) string {
+	// A path is part of a URI here: '#' or '?' in it would cut it short.
+	path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	return "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
