@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -187,7 +188,7 @@ func TestErrorsChangeNothing(t *testing.T) {
 		uscis.KindMalformed, uscis.Kind(99)}
 	for _, baseline := range []bool{false, true} {
 		for _, k := range kinds {
-			t.Run(k.String(), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%v/baseline=%v", k, baseline), func(t *testing.T) {
 				f := setup(t, 1)
 				if baseline {
 					f.observe(t, status(received, "d", "01-05-2026 10:00:00"))
@@ -212,7 +213,7 @@ func TestErrorsChangeNothing(t *testing.T) {
 					t.Errorf("check = %s/%d", after.CheckState, after.ConsecutiveErrors)
 				}
 				if want := 1; baseline && len(f.timeline(t, f.tenants[0])) != want {
-					t.Errorf("timeline grew")
+					t.Errorf("timeline has %d events, want 1", len(f.timeline(t, f.tenants[0])))
 				}
 			})
 		}

@@ -119,6 +119,10 @@ func (e *eventService) WatchEvents(ctx context.Context, req *connect.Request[cas
 	if _, err := e.feed(ctx, after, req.Msg.GetTypes()); err != nil {
 		return err
 	}
+	// Send the headers now: clients and the JSON facade wait for them before reading.
+	if err := stream.Send(nil); err != nil {
+		return err
+	}
 	tick := time.NewTicker(watchPoll)
 	defer tick.Stop()
 	for {

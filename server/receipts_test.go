@@ -44,6 +44,13 @@ func (w *world) answer(t *testing.T, number, title, modified string) {
 	}
 }
 
+// answerErr plays an answer from a goroutine that may not fail the test; a failure shows as
+// the event never arriving.
+func (w *world) answerErr(number, title string) {
+	_, _ = w.D.Observe(context.Background(), number, uscis.Result{Kind: uscis.KindStatus,
+		Status: &uscis.CaseStatus{TitleEN: title}}, detect.SourcePoll)
+}
+
 func req[T any](m *T) *connect.Request[T] { return connect.NewRequest(m) }
 
 func wantField(t *testing.T, err error, field string) {
@@ -328,4 +335,8 @@ func errorsAs(err error, target **connect.Error) bool {
 		*target = ce
 	}
 	return ok
+}
+
+func newDetectorWithoutNotifier(w *world) *detect.Detector {
+	return detect.New(w.S.Store, nil, nil, detect.Options{})
 }
