@@ -134,11 +134,18 @@ func parseImport(data []byte, w io.Writer) ([]importRow, int) {
 
 // csvColumns maps the header names the import accepts to fields.
 var csvColumns = map[string]string{
-	"receipt": "receipt", "receipt_number": "receipt", "receipt number": "receipt",
-	"receiptnumber": "receipt",
-	"matter": "matter", "matter_id": "matter", "matter id": "matter",
-	"label": "labels", "labels": "labels",
-	"reference": "reference", "client_reference": "reference", "client reference": "reference",
+	"receipt":          "receipt",
+	"receipt_number":   "receipt",
+	"receipt number":   "receipt",
+	"receiptnumber":    "receipt",
+	"matter":           "matter",
+	"matter_id":        "matter",
+	"matter id":        "matter",
+	"label":            "labels",
+	"labels":           "labels",
+	"reference":        "reference",
+	"client_reference": "reference",
+	"client reference": "reference",
 }
 
 // parseCSV reads data as CSV when its first line is a header naming a receipt column.
