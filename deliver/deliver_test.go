@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/casewire/casewire/ent/event"
+	"github.com/casewire/casewire/secretbox"
+	"github.com/casewire/casewire/store/storetest"
 	"github.com/casewire/casewire/webhook"
 )
 
@@ -358,5 +360,39 @@ func TestDeleteFailsPending(t *testing.T) {
 	}
 	if _, err := f.svc.Endpoint(ctx, f.tenant, ep.ID); err == nil {
 		t.Fatal("deleted endpoint still found")
+	}
+}
+
+func TestEncryptionKeyRotationReencrypts(t *testing.T) {
+	oldKey, _ := secretbox.NewKey()
+	newKey, _ := secretbox.NewKey()
+	oldRing, _ := secretbox.Parse(oldKey)
+	st := storetest.Open(t)
+	f := startOn(t, st, oldRing, testConfig(Config{}))
+	rc := newReceiver(t, nil)
+	ep, secret := f.endpoint(t, rc.URL, Filter{})
+	ctx := context.Background()
+	if _, _, err := f.svc.RotateSecret(ctx, f.tenant, ep.ID, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	both, _ := secretbox.Parse(newKey + "," + oldKey)
+	svc, err := New(st, both, testConfig(Config{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.ReencryptSecrets(ctx); err != nil || n != 1 {
+		t.Fatalf("re-encrypted %d: %v", n, err)
+	}
+	if n, _ := svc.ReencryptSecrets(ctx); n != 0 {
+		t.Fatalf("second pass re-encrypted %d", n)
+	}
+	row, _ := st.Ent.WebhookEndpoint.Get(ctx, ep.ID)
+	onlyNew, _ := secretbox.Parse(newKey)
+	if _, err := onlyNew.Open(*row.PreviousSecret, []byte(ep.ID)); err != nil {
+		t.Fatalf("previous secret still needs the old key: %v", err)
+	}
+	plain, err := onlyNew.Open(row.Secret, []byte(ep.ID))
+	if err != nil || string(plain) == secret {
+		t.Fatalf("current secret: %v", err)
 	}
 }

@@ -173,7 +173,7 @@ func (s *Service) RotateSecret(ctx context.Context, tenantID, id string, overlap
 // the previous one while the rotation overlap lasts.
 func (s *Service) signingKeys(ep *ent.WebhookEndpoint) ([][]byte, error) {
 	secrets := [][]byte{ep.Secret}
-	if ep.PreviousSecret != nil && ep.PreviousSecretExpireTime != nil &&
+	if hasPrevious(ep) && ep.PreviousSecretExpireTime != nil &&
 		s.cfg.Now().Before(*ep.PreviousSecretExpireTime) {
 		secrets = append(secrets, *ep.PreviousSecret)
 	}
@@ -201,8 +201,7 @@ func (s *Service) ReencryptSecrets(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, row := range rows {
-		stale := s.keys.Stale(row.Secret) ||
-			(row.PreviousSecret != nil && s.keys.Stale(*row.PreviousSecret))
+		stale := s.keys.Stale(row.Secret) || (hasPrevious(row) && s.keys.Stale(*row.PreviousSecret))
 		if !stale {
 			continue
 		}
@@ -229,7 +228,7 @@ func (s *Service) reseal(ctx context.Context, row *ent.WebhookEndpoint) error {
 	}
 	upd := s.st.Ent.WebhookEndpoint.UpdateOneID(row.ID).Where(
 		webhookendpoint.UpdateTime(row.UpdateTime)).SetSecret(cur)
-	if row.PreviousSecret != nil {
+	if hasPrevious(row) {
 		prev, err := again(*row.PreviousSecret)
 		if err != nil {
 			return err
@@ -333,4 +332,10 @@ func (s *Service) Replay(ctx context.Context, tenantID, endpointID string, since
 		}
 	})
 	return n, err
+}
+
+// hasPrevious reports whether an endpoint holds a previous secret; a cleared column may
+// read back as an empty value rather than nil.
+func hasPrevious(ep *ent.WebhookEndpoint) bool {
+	return ep.PreviousSecret != nil && len(*ep.PreviousSecret) > 0
 }

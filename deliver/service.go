@@ -54,7 +54,7 @@ type Config struct {
 	// FetchCooldown and FetchPollInterval tune how fast idle workers find new jobs.
 	FetchCooldown, FetchPollInterval time.Duration
 	// RescueAfter is when a job left running by a killed process is retried; 0 means the
-	// timeout plus one minute.
+	// timeout plus one minute. It is at least the timeout plus three seconds.
 	RescueAfter time.Duration
 	// AppendEvent records "endpoint disabled" events; nil records none.
 	AppendEvent AppendFunc
@@ -123,8 +123,8 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 		Workers:              workers,
 		FetchCooldown:        cfg.FetchCooldown,
 		FetchPollInterval:    cfg.FetchPollInterval,
-		JobTimeout:           cfg.Timeout + 30*time.Second,
-		RescueStuckJobsAfter: max(cfg.RescueAfter, cfg.Timeout+31*time.Second),
+		JobTimeout:           cfg.Timeout + 2*time.Second,
+		RescueStuckJobsAfter: max(cfg.RescueAfter, cfg.Timeout+3*time.Second),
 		MaxAttempts:          25,
 		Logger:               cfg.Logger,
 		TestOnly:             cfg.TestOnly,
