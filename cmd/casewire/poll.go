@@ -117,6 +117,12 @@ func logEvent(log *slog.Logger) func(string, detect.Outcome) {
 type polling struct {
 	// upstream answers GetUpstreamStatus, also when nothing polls.
 	upstream *schedule.Monitor
+	// wake is tracking's Options.Wake: newly tracked receipts and refreshes are claimed at
+	// once. It does nothing when nothing polls.
+	wake func()
+	// detector is change detection, whose Notifier wakes event watchers; nil when nothing
+	// polls.
+	detector *detect.Detector
 	// wait stops the scheduler and blocks until it has drained and released its leases,
 	// then stops the demo emulator. serve calls it once the server has stopped.
 	wait func()
@@ -138,7 +144,7 @@ func (c *serveCmd) startPolling(a *app, st *store.Store, reg prometheus.Register
 	if !flags.configured() {
 		a.log.Warn("USCIS is not configured (--uscis-base-url); serving without polling")
 		return &polling{upstream: &schedule.Monitor{Store: st, RequestsPerSecond: flags.RPS},
-			wait: func() {}}, nil
+			wake: func() {}, wait: func() {}}, nil
 	}
 	deps := pollerDeps{st: st, log: a.log, reg: reg, now: now, outbox: c.outbox()}
 	if c.Demo {
@@ -170,5 +176,6 @@ func (c *serveCmd) startPolling(a *app, st *store.Store, reg prometheus.Register
 			d.stop()
 		}
 	}
-	return &polling{upstream: p.monitor, wait: wait}, nil
+	return &polling{upstream: p.monitor, wake: p.scheduler.Wake, detector: p.detector,
+		wait: wait}, nil
 }
