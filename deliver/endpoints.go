@@ -121,6 +121,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, spec 
 		if resume {
 			upd.ClearFailingSinceTime()
 		}
+		s.cache.drop(id)
 		if out, err = upd.Save(ctx); err != nil || !resume {
 			return err
 		}
@@ -136,6 +137,7 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 		if err != nil {
 			return err
 		}
+		s.cache.drop(id)
 		if err := row.Update().SetEnabled(false).SetDeleteTime(s.cfg.Now().UTC()).Exec(ctx); err != nil {
 			return err
 		}
@@ -163,6 +165,7 @@ func (s *Service) RotateSecret(ctx context.Context, tenantID, id string, overlap
 		upd.ClearPreviousSecret().ClearPreviousSecretExpireTime()
 	}
 	row, err = upd.Save(ctx)
+	s.cache.drop(id)
 	if err != nil {
 		return nil, "", fmt.Errorf("deliver: rotate secret: %w", err)
 	}
@@ -235,6 +238,7 @@ func (s *Service) reseal(ctx context.Context, row *ent.WebhookEndpoint) error {
 		}
 		upd.SetPreviousSecret(prev)
 	}
+	s.cache.drop(row.ID)
 	if err := upd.Exec(ctx); err != nil && !ent.IsNotFound(err) {
 		return fmt.Errorf("deliver: re-encrypt: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/casewire/casewire/ent"
+	"github.com/casewire/casewire/ent/delivery"
 	"github.com/casewire/casewire/ent/webhookendpoint"
 	"github.com/casewire/casewire/store"
 )
@@ -23,7 +24,7 @@ func (s *Service) record(ctx context.Context, d *ent.Delivery, ep *ent.WebhookEn
 		if err := s.addAttempt(ctx, tx, d, res); err != nil {
 			return err
 		}
-		upd := tx.Ent.Delivery.UpdateOneID(d.ID).AddAttemptCount(1).
+		upd := tx.Ent.Delivery.Update().Where(delivery.ID(d.ID)).AddAttemptCount(1).
 			SetLastAttemptTime(res.start).SetLastStatusCode(res.status).SetLastError(res.err)
 		now := s.cfg.Now()
 		switch {
@@ -91,6 +92,10 @@ func (s *Service) addAttempt(ctx context.Context, tx *store.Tx, d *ent.Delivery,
 // markSuccess clears the endpoint's failure clock; it writes at most once a second per
 // endpoint while all is well.
 func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
+	if s.cache.recentlyHealthy(id, now) {
+		return nil
+	}
+	s.cache.markHealthy(id, now)
 	return tx.Ent.WebhookEndpoint.Update().Where(webhookendpoint.ID(id), webhookendpoint.Or(
 		webhookendpoint.FailingSinceTimeNotNil(), webhookendpoint.LastSuccessTimeIsNil(),
 		webhookendpoint.LastSuccessTimeLT(now.Add(-time.Second)))).
@@ -99,6 +104,7 @@ func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now 
 
 // markFailing starts the endpoint's failure clock if it is not running.
 func (s *Service) markFailing(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
+	s.cache.markUnhealthy(id)
 	return tx.Ent.WebhookEndpoint.Update().
 		Where(webhookendpoint.ID(id), webhookendpoint.FailingSinceTimeIsNil()).
 		SetFailingSinceTime(now.UTC()).Exec(ctx)
@@ -110,6 +116,7 @@ func (s *Service) disable(ctx context.Context, tx *store.Tx, ep *ent.WebhookEndp
 	n, err := tx.Ent.WebhookEndpoint.Update().
 		Where(webhookendpoint.ID(ep.ID), webhookendpoint.Enabled(true)).
 		SetEnabled(false).SetDisabledReason(reason).Save(ctx)
+	s.cache.drop(ep.ID)
 	if err != nil || n == 0 || s.cfg.AppendEvent == nil {
 		return n > 0, err
 	}

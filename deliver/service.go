@@ -105,6 +105,7 @@ type Service struct {
 	river  *river.Client[*sql.Tx]
 	client *http.Client
 	limit  *limiter
+	cache  *endpointCache
 }
 
 // New returns a service on st whose secrets are sealed with keys. It inserts jobs at once;
@@ -114,7 +115,8 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 		return nil, errors.New("deliver: a store and a keyring are required")
 	}
 	cfg.defaults()
-	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint)}
+	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint),
+		cache: newEndpointCache()}
 	s.client = s.httpClient()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{s: s})

@@ -35,6 +35,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
 	return w.s.work(ctx, job.Args.DeliveryID)
 }
 
+// slotWait is how long a job waits for its endpoint's bound before it snoozes.
+const slotWait = 25 * time.Millisecond
+
 // Bounds of what is kept of an answer.
 const (
 	maxStoredBody  = 4 << 10
@@ -50,7 +53,7 @@ func (s *Service) work(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	ep, err := s.st.Ent.WebhookEndpoint.Get(ctx, d.EndpointID)
+	ep, keys, err := s.endpointFor(ctx, d.EndpointID)
 	switch {
 	case ent.IsNotFound(err) || (err == nil && ep.DeleteTime != nil):
 		return s.setState(ctx, d, StateFailed, "endpoint deleted")
@@ -62,7 +65,7 @@ func (s *Service) work(ctx context.Context, id string) error {
 	if wait, err := s.waitFor(ctx, d); err != nil || wait > 0 {
 		return cmpErr(err, river.JobSnooze(wait))
 	}
-	release, ok := s.limit.acquire(ep.ID)
+	release, ok := s.limit.acquire(ctx, ep.ID, slotWait)
 	if !ok {
 		return river.JobSnooze(100*time.Millisecond + rand.N(200*time.Millisecond))
 	}
@@ -70,10 +73,6 @@ func (s *Service) work(ctx context.Context, id string) error {
 	ev, err := s.st.Ent.Event.Get(ctx, d.EventID)
 	if err != nil {
 		return fmt.Errorf("deliver: event: %w", err)
-	}
-	keys, err := s.signingKeys(ep)
-	if err != nil {
-		return err
 	}
 	return s.record(ctx, d, ep, s.send(ctx, ep.URL, keys, ev))
 }

@@ -1,0 +1,89 @@
+package deliver
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/casewire/casewire/ent"
+)
+
+// endpointTTL is how long a worker trusts an endpoint it read, with its opened keys.
+// Changes made through this Service drop the entry at once; changes made by another
+// process take effect within the TTL.
+const endpointTTL = time.Second
+
+// cachedEndpoint is an endpoint row and the keys that sign its deliveries.
+type cachedEndpoint struct {
+	row  *ent.WebhookEndpoint
+	keys [][]byte
+	at   time.Time
+	// healthyAt is when this process last recorded a success and found the endpoint
+	// healthy, so that successes in quick succession write the endpoint row once.
+	healthyAt time.Time
+}
+
+// endpointCache saves workers a read and a decryption per delivery.
+type endpointCache struct {
+	mu sync.Mutex
+	m  map[string]*cachedEndpoint
+}
+
+func newEndpointCache() *endpointCache { return &endpointCache{m: map[string]*cachedEndpoint{}} }
+
+// get returns the endpoint and its signing keys, from the cache when fresh.
+func (s *Service) endpointFor(ctx context.Context, id string) (*ent.WebhookEndpoint, [][]byte, error) {
+	c := s.cache
+	c.mu.Lock()
+	e := c.m[id]
+	c.mu.Unlock()
+	if e != nil && time.Since(e.at) < endpointTTL {
+		return e.row, e.keys, nil
+	}
+	row, err := s.st.Ent.WebhookEndpoint.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var keys [][]byte
+	if row.Enabled && row.DeleteTime == nil {
+		if keys, err = s.signingKeys(row); err != nil {
+			return nil, nil, err
+		}
+	}
+	c.mu.Lock()
+	c.m[id] = &cachedEndpoint{row: row, keys: keys, at: time.Now()}
+	c.mu.Unlock()
+	return row, keys, nil
+}
+
+// drop forgets an endpoint after a change.
+func (c *endpointCache) drop(id string) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+// recentlyHealthy reports whether this process recorded the endpoint healthy within the
+// last second; markHealthy and markUnhealthy keep that note.
+func (c *endpointCache) recentlyHealthy(id string, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.m[id]
+	return e != nil && now.Sub(e.healthyAt) < time.Second && now.Sub(e.healthyAt) >= 0
+}
+
+func (c *endpointCache) markHealthy(id string, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[id]; e != nil {
+		e.healthyAt = now
+	}
+}
+
+func (c *endpointCache) markUnhealthy(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[id]; e != nil {
+		e.healthyAt = time.Time{}
+	}
+}
