@@ -39,7 +39,11 @@ func TestMain(m *testing.M) {
 // dbEnv points a process at the test run's database, through the CASEWIRE_ variables.
 func dbEnv(t *testing.T) []string {
 	cfg := storetest.Config(t)
-	env := append(os.Environ(), "CASEWIRE_DATA_DIR="+cfg.DataDir)
+	dataDir := cfg.DataDir
+	if dataDir == "" {
+		dataDir = t.TempDir() // PostgreSQL: the data directory still holds the encryption key
+	}
+	env := append(os.Environ(), "CASEWIRE_DATA_DIR="+dataDir)
 	if cfg.DatabaseURL != "" {
 		env = append(env, "CASEWIRE_DATABASE_URL="+cfg.DatabaseURL)
 	}

@@ -9,8 +9,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/casewire/casewire/detect"
 	"github.com/casewire/casewire/server"
 	"github.com/casewire/casewire/store"
+	"github.com/casewire/casewire/tracking"
 )
 
 // dbFlags choose the database; every command that touches data shares them.
@@ -62,7 +64,13 @@ func (c *serveCmd) Run(a *app) error {
 		return err
 	}
 	defer poll.wait()
+	var events *detect.Notifier
+	if poll.detector != nil {
+		events = poll.detector.Notifier()
+	}
 	srv, err := server.New(server.Options{
+		Receipts:          tracking.New(st, tracking.Options{Wake: poll.wake}),
+		Events:            events,
 		Upstream:          poll.upstream,
 		Webhooks:          c.webhooks(),
 		Store:             st,
