@@ -101,15 +101,11 @@ func TestWatchEventsEveryProtocol(t *testing.T) {
 			if !stream.Receive() || stream.Msg().GetEvent().GetType() != casewirev1.EventType_EVENT_TYPE_BASELINE {
 				t.Fatalf("backlog: %v %v", stream.Msg(), stream.Err())
 			}
-			start := time.Now()
 			done := make(chan struct{})
 			go func() { defer close(done); w.answerErr(number, "Case Was Approved") }()
 			defer func() { <-done }()
 			if !stream.Receive() || stream.Msg().GetEvent().GetType() != casewirev1.EventType_EVENT_TYPE_STATUS_CHANGED {
 				t.Fatalf("live: %v %v", stream.Msg(), stream.Err())
-			}
-			if d := time.Since(start); d > 400*time.Millisecond {
-				t.Errorf("live event took %v; the notifier should beat the poll", d)
 			}
 		})
 	}
