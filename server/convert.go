@@ -5,6 +5,7 @@ import (
 
 	"github.com/casewire/casewire/classify"
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
+	"github.com/casewire/casewire/timeline"
 )
 
 // Stored statuses use the lower-case names of the taxonomy; the API uses enums whose names
@@ -26,34 +27,10 @@ func categoryFromProto(c casewirev1.Category) string {
 	return strings.ToLower(strings.TrimPrefix(c.String(), "CATEGORY_"))
 }
 
-func outcomeToProto(name string) casewirev1.Outcome {
-	if name == "" {
-		return casewirev1.Outcome_OUTCOME_UNSPECIFIED
-	}
-	return casewirev1.Outcome(casewirev1.Outcome_value["OUTCOME_"+strings.ToUpper(name)])
-}
-
-func matchToProto(name string) casewirev1.MatchKind {
-	if name == "" {
-		return casewirev1.MatchKind_MATCH_KIND_UNSPECIFIED
-	}
-	return casewirev1.MatchKind(casewirev1.MatchKind_value["MATCH_KIND_"+strings.ToUpper(name)])
-}
-
 // statusToProto builds the API's normalised status from stored columns; nil when there is
 // no status yet.
 func statusToProto(category, outcome string, action bool, match, canonical, formType string) *casewirev1.NormalizedStatus {
-	if category == "" {
-		return nil
-	}
-	return &casewirev1.NormalizedStatus{
-		Category:       categoryToProto(category),
-		Outcome:        outcomeToProto(outcome),
-		ActionRequired: action,
-		Match:          matchToProto(match),
-		CanonicalTitle: canonical,
-		FormType:       formType,
-	}
+	return timeline.Status(category, outcome, action, match, canonical, formType)
 }
 
 // resultToProto converts a classifier result.

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/casewire/casewire/ent/tenant"
 	"github.com/casewire/casewire/ent/trackedreceipt"
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
+	"github.com/casewire/casewire/timeline"
 	"github.com/casewire/casewire/tracking"
 )
 
@@ -203,55 +203,15 @@ func (e *eventService) ListReceiptEvents(ctx context.Context, req *connect.Reque
 	return connect.NewResponse(out), nil
 }
 
-// cursorPrefix versions the cursor's encoding.
-const cursorPrefix = "f1:"
-
-// encodeCursor makes the opaque cursor of a feed position.
-func encodeCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(seq, 10)))
-}
-
 // decodeCursor reads a cursor; empty means the start of the feed.
 func decodeCursor(field, c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	s, ok := strings.CutPrefix(string(raw), cursorPrefix)
-	if err != nil || !ok {
-		return 0, invalid(field, "is not a cursor from an earlier answer")
-	}
-	seq, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || seq < 0 {
+	seq, err := timeline.DecodeCursor(c)
+	if err != nil {
 		return 0, invalid(field, "is not a cursor from an earlier answer")
 	}
 	return seq, nil
 }
 
-func eventToProto(r *ent.Event) *casewirev1.Event {
-	out := &casewirev1.Event{
-		Id:                r.ID,
-		Type:              casewirev1.EventType(casewirev1.EventType_value["EVENT_TYPE_"+strings.ToUpper(r.Type)]),
-		ReceiptNumber:     r.ReceiptNumber,
-		Sequence:          r.Sequence,
-		Cursor:            encodeCursor(r.FeedSeq),
-		Status:            statusToProto(r.Category, r.Outcome, r.ActionRequired, r.Match, r.CanonicalTitle, r.FormType),
-		UscisTime:         tsp(r.UscisTime),
-		ObserveTime:       ts(r.ObserveTime),
-		Source:            casewirev1.EventSource(casewirev1.EventSource_value["EVENT_SOURCE_"+strings.ToUpper(r.Source)]),
-		MatterId:          r.MatterID,
-		MatterExternalId:  r.MatterExternalID,
-		ClientReference:   r.ClientReference,
-		Labels:            r.Labels,
-		PreviousStatus:    statusToProto(r.PreviousCategory, r.PreviousOutcome, r.PreviousActionRequired, r.PreviousMatch, r.PreviousCanonicalTitle, ""),
-		WebhookEndpointId: r.WebhookEndpointID,
-	}
-	if r.TitleEn != "" || r.DescriptionEn != "" {
-		out.Uscis = &casewirev1.UscisStatus{
-			TitleEn: r.TitleEn, DescriptionEn: r.DescriptionEn, TitleEs: r.TitleEs,
-			DescriptionEs: r.DescriptionEs, FormType: r.FormType,
-			ModifiedDateRaw: r.ModifiedDateRaw, SubmittedDateRaw: r.SubmittedDateRaw,
-		}
-	}
-	return out
-}
+func eventToProto(r *ent.Event) *casewirev1.Event { return timeline.EventProto(r) }
+
+func encodeCursor(seq int64) string { return timeline.EncodeCursor(seq) }
