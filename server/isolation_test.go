@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
+	"github.com/casewire/casewire/schedule"
+	"github.com/casewire/casewire/server"
 	"github.com/casewire/casewire/server/servertest"
 )
 
@@ -45,7 +47,9 @@ func addIsolation(procedure string, row isolationRow) {
 // it; a method without one must still answer Unimplemented, so a new method cannot ship
 // without proving its isolation.
 func TestTenantIsolationEveryMethod(t *testing.T) {
-	s := servertest.Start(t, nil)
+	s := startWebhooks(t, true, func(o *server.Options) {
+		o.Upstream = &schedule.Monitor{Store: o.Store, RequestsPerSecond: 10}
+	})
 	_, bKey := s.NewTenant(t, "Other Firm")
 	env := &isoEnv{S: s, A: s.Clients(s.Key, "connect"), B: s.Clients(bKey, "grpc"), BKey: bKey}
 	for _, procedure := range allProcedures() {
@@ -222,6 +226,21 @@ func init() {
 		}
 		if a.Msg.GetTenant().GetId() == b.Msg.GetTenant().GetId() {
 			t.Fatal("two keys of two tenants answer the same tenant")
+		}
+	})
+	addIsolation("/casewire.v1.UpstreamService/GetUpstreamStatus", func(t *testing.T, e *isoEnv) {
+		// The USCIS connection is shared: every firm sees the same aggregate answer, which
+		// names no tenant, receipt or matter.
+		a, err := e.A.Upstream.GetUpstreamStatus(context.Background(), connect.NewRequest(&casewirev1.GetUpstreamStatusRequest{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := e.B.Upstream.GetUpstreamStatus(context.Background(), connect.NewRequest(&casewirev1.GetUpstreamStatusRequest{}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Msg.GetQuotaLimit() != b.Msg.GetQuotaLimit() {
+			t.Fatal("two tenants see different upstream answers")
 		}
 	})
 	addIsolation("/casewire.v1.ClassificationService/ClassifyStatus", func(t *testing.T, e *isoEnv) {

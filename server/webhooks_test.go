@@ -26,10 +26,13 @@ import (
 )
 
 // startWebhooks runs a server whose Webhook API is backed by a running delivery service.
-func startWebhooks(t *testing.T, insecure bool) *servertest.Server {
+func startWebhooks(t *testing.T, insecure bool, configure ...func(*server.Options)) *servertest.Server {
 	t.Helper()
 	var svc *deliver.Service
 	s := servertest.Start(t, func(o *server.Options) {
+		for _, c := range configure {
+			c(o)
+		}
 		key, _ := secretbox.NewKey()
 		ring, _ := secretbox.Parse(key)
 		var err error
