@@ -6,11 +6,13 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -130,5 +132,92 @@ func TestTenantCreatePrintsTheKeyLastAndServeStopsCleanly(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("serve did not stop within 20s of SIGTERM")
+	}
+}
+
+// TestLogsCarryNoSecretsThroughAFullFlow runs the demo with a webhook receiver: receipts are
+// tracked and polled, events detected and delivered. Then nothing in the logs may be an API
+// key, a webhook secret, the USCIS client secret or a whole receipt number.
+func TestLogsCarryNoSecretsThroughAFullFlow(t *testing.T) {
+	env := append(dbEnv(t), "CASEWIRE_LOG_LEVEL=debug")
+	var delivered atomic.Int32
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		delivered.Add(1)
+	}))
+	defer rc.Close()
+
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--demo", "--allow-insecure-webhooks")
+	cmd.Env = env
+	stdout := &bytes.Buffer{}
+	cmd.Stdout = stdout
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	addr := regexp.MustCompile(`msg="casewire serving" addr=(\S+)`)
+	var url string
+	waitFor(t, "serve to start", func() bool {
+		if m := addr.FindStringSubmatch(logs.String()); m != nil {
+			url = "http://" + m[1]
+			return true
+		}
+		return false
+	})
+	key := regexp.MustCompile(`cw_[A-Za-z0-9_-]{43}`).FindString(stdout.String())
+	if key == "" {
+		t.Fatalf("no demo key on stdout:\n%s", stdout)
+	}
+	call := func(method, path, body string) string {
+		req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out, _ := io.ReadAll(res.Body)
+		return string(out)
+	}
+	created := call(http.MethodPost, "/v1/webhookEndpoints", `{"url":"`+rc.URL+`"}`)
+	secret := regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`).FindString(created)
+	if secret == "" {
+		t.Fatalf("no secret in %s", created)
+	}
+	call(http.MethodPost, "/v1/receipts", `{"receiptNumber":"EAC-99-991-03402"}`)
+	waitFor(t, "a webhook delivery", func() bool { return delivered.Load() > 0 })
+	receipts := call(http.MethodGet, "/v1/receipts?pageSize=100", "")
+	numbers := regexp.MustCompile(`"receiptNumber":"([A-Z]{3}[0-9]{10})"`).FindAllStringSubmatch(receipts, -1)
+	if len(numbers) == 0 {
+		t.Fatalf("no receipts listed: %.300s", receipts)
+	}
+	out := logs.String()
+	for what, s := range map[string]string{
+		"API key": key, "API key body": key[12:], "webhook secret": secret,
+		"webhook secret body": strings.TrimPrefix(secret, "whsec_"), "USCIS secret": "casewire-dev-secret",
+	} {
+		if strings.Contains(out, s) {
+			t.Errorf("the logs carry the %s", what)
+		}
+	}
+	for _, n := range numbers {
+		if strings.Contains(out, n[1]) {
+			t.Errorf("the logs carry the whole receipt number %s", n[1][:3]+"…")
+		}
+	}
+	if !strings.Contains(out, "case event") {
+		t.Fatalf("the flow logged no event; the test proved nothing:\n%.2000s", out)
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
