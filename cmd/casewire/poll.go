@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/casewire/casewire/classify"
 	"github.com/casewire/casewire/detect"
 	"github.com/casewire/casewire/receipt"
 	"github.com/casewire/casewire/schedule"
@@ -58,6 +59,8 @@ type pollerDeps struct {
 	reg prometheus.Registerer
 	// outbox receives the delivery jobs of new events; nil when nothing delivers.
 	outbox detect.Outbox
+	// classifier labels statuses; nil uses the built-in table.
+	classifier *classify.Classifier
 	// now is the clock of the schedule and of detection: the emulated clock in the demo.
 	now func() time.Time
 	// onEvent, when set, sees every observation that wrote an event.
@@ -75,7 +78,7 @@ func newPoller(f uscisFlags, d pollerDeps) (*poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	det := detect.New(d.st, nil, d.outbox, detect.Options{Registerer: d.reg, Logger: d.log, Now: d.now})
+	det := detect.New(d.st, d.classifier, d.outbox, detect.Options{Registerer: d.reg, Logger: d.log, Now: d.now})
 	routine := float64(f.DailyQuota) * (1 - f.RefreshReserve)
 	sch := schedule.New(d.st, c, observer{det: det, onEvent: d.onEvent}, schedule.Config{
 		Workers: f.PollWorkers, RoutinePerDay: routine, QuotaResetHour: f.QuotaResetHour,
@@ -131,7 +134,8 @@ type polling struct {
 // startPolling starts the scheduler when USCIS is configured or --demo is set; otherwise it
 // warns once and serve runs without polling. The scheduler stops with a.ctx: it stops
 // claiming, finishes fetches in flight and releases its leases.
-func (c *serveCmd) startPolling(a *app, st *store.Store, reg prometheus.Registerer) (*polling, error) {
+func (c *serveCmd) startPolling(a *app, st *store.Store, reg prometheus.Registerer,
+	classifier *classify.Classifier) (*polling, error) {
 	flags, now := c.uscisFlags, time.Now
 	var d *demo
 	if c.Demo {
@@ -146,7 +150,8 @@ func (c *serveCmd) startPolling(a *app, st *store.Store, reg prometheus.Register
 		return &polling{upstream: &schedule.Monitor{Store: st, RequestsPerSecond: flags.RPS},
 			wake: func() {}, wait: func() {}}, nil
 	}
-	deps := pollerDeps{st: st, log: a.log, reg: reg, now: now, outbox: c.outbox()}
+	deps := pollerDeps{st: st, log: a.log, reg: reg, now: now, outbox: c.outbox(),
+		classifier: classifier}
 	if c.Demo {
 		deps.onEvent = logEvent(a.log)
 	}

@@ -221,3 +221,43 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestServeTakesStatusOverrides: an operator teaches the classifier a title without a
+// rebuild, and a bad file stops the start with its line named.
+func TestServeTakesStatusOverrides(t *testing.T) {
+	env := dbEnv(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.tsv")
+	os.WriteFile(good, []byte("title\ttitle_es\texample_description\tcategory\toutcome\taction_required\n"+
+		"Case Was Beamed To The Moon\t\t\ttransfer\tnone\tfalse\n"), 0o600)
+	create := exec.Command(binary, "tenant", "create", "Firm")
+	create.Env = env
+	out, err := create.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(out[bytes.LastIndexByte(bytes.TrimSpace(out), '\n')+1:]))
+	_, url, _ := startServe(t, env, "--status-overrides", good)
+	req, _ := http.NewRequest(http.MethodPost, url+"/v1/status:classify",
+		strings.NewReader(`{"title":"case was beamed to the moon."}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"CATEGORY_TRANSFER"`) || !strings.Contains(string(body), `"MATCH_KIND_EXACT"`) {
+		t.Fatalf("override not applied: %s", body)
+	}
+
+	bad := filepath.Join(dir, "bad.tsv")
+	os.WriteFile(bad, []byte("title\ttitle_es\texample_description\tcategory\toutcome\taction_required\n"+
+		"Something\t\t\tnot_a_category\tnone\tfalse\n"), 0o600)
+	cmd := exec.Command(binary, "serve", "--addr", "127.0.0.1:0", "--status-overrides", bad)
+	cmd.Env = env
+	msg, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(msg), "line 2") {
+		t.Fatalf("bad overrides: err %v, output %s", err, msg)
+	}
+}

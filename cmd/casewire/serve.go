@@ -5,10 +5,12 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"os"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/casewire/casewire/classify"
 	"github.com/casewire/casewire/detect"
 	"github.com/casewire/casewire/server"
 	"github.com/casewire/casewire/store"
@@ -36,6 +38,8 @@ type serveCmd struct {
 	TLSCert string `name:"tls-cert" type:"existingfile" help:"PEM certificate: serve HTTPS and gRPC over TLS."`
 	TLSKey  string `name:"tls-key" type:"existingfile" help:"PEM private key for --tls-cert."`
 
+	StatusOverrides string `name:"status-overrides" type:"existingfile" help:"TSV of USCIS titles and their labels (columns as classify/statuses.tsv) added to or overriding the built-in table."`
+
 	KeyRate  float64 `name:"key-rate" default:"50" help:"Requests per second allowed to each API key."`
 	KeyBurst int     `name:"key-burst" default:"100" help:"Burst of requests allowed to each API key."`
 }
@@ -44,6 +48,10 @@ type serveCmd struct {
 func (c *serveCmd) Run(a *app) error {
 	ctx := a.ctx
 	tlsConfig, err := c.tls()
+	if err != nil {
+		return err
+	}
+	classifier, err := loadClassifier(c.StatusOverrides)
 	if err != nil {
 		return err
 	}
@@ -59,7 +67,7 @@ func (c *serveCmd) Run(a *app) error {
 		return err
 	}
 	defer stopDelivery()
-	poll, err := c.startPolling(a, st, reg)
+	poll, err := c.startPolling(a, st, reg, classifier)
 	if err != nil {
 		return err
 	}
@@ -74,6 +82,7 @@ func (c *serveCmd) Run(a *app) error {
 		Upstream:          poll.upstream,
 		Webhooks:          c.webhooks(),
 		Store:             st,
+		Classifier:        classifier,
 		Logger:            a.log,
 		Registry:          reg,
 		TLS:               tlsConfig,
@@ -90,6 +99,24 @@ func (c *serveCmd) Run(a *app) error {
 	a.log.Info("casewire serving", "addr", ln.Addr().String(), "tls", tlsConfig != nil,
 		"database", st.Dialect)
 	return srv.Serve(ctx, ln)
+}
+
+// loadClassifier builds the classifier: the built-in table, with an operator's titles on
+// top when a file is given.
+func loadClassifier(path string) (*classify.Classifier, error) {
+	if path == "" {
+		return classify.Default(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("status overrides: %w", err)
+	}
+	defer f.Close()
+	table, err := classify.ReadTable(f)
+	if err != nil {
+		return nil, fmt.Errorf("status overrides %s: %w", path, err)
+	}
+	return classify.New(table)
 }
 
 func (c *serveCmd) tls() (*tls.Config, error) {
