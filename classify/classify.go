@@ -128,6 +128,14 @@ func (c *Classifier) label(title, description string) Result {
 	if r, ok := c.exact[string(k)]; ok {
 		return r
 	}
+	if title == "" {
+		// A history entry may quote the title it recorded; label it by that title.
+		if quoted := quotedTitle(description); quoted != "" {
+			if q := c.label(quoted, ""); q.Match != MatchNone {
+				return q
+			}
+		}
+	}
 	r := Result{Category: Unknown, Outcome: OutcomeNone, Match: MatchNone}
 	r.CanonicalTitle = clean(title)
 	if l, ok := titleRules.match(string(k)); ok {
@@ -151,4 +159,15 @@ func KeepFormType(known, next string) string {
 		return next
 	}
 	return strings.TrimSpace(known)
+}
+
+// quotedTitle returns the title a history sentence quotes, as in "On May 1, 2024, the
+// status of your case was: Case Was Received.", or "".
+func quotedTitle(description string) string {
+	const marker = "status of your case was:"
+	i := strings.Index(strings.ToLower(description), marker)
+	if i < 0 {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimRight(description[i+len(marker):], ". \t\n"))
 }

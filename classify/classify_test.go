@@ -167,3 +167,21 @@ func TestSpanishTitle(t *testing.T) {
 		}
 	}
 }
+
+func TestHistorySentenceQuotingATitleIsLabelledByIt(t *testing.T) {
+	c := Default()
+	got := c.Classify("", "On August 27, 2026, the status of your case was: Case Was Received.")
+	if got.Category != Acceptance || got.Match != MatchExact || got.CanonicalTitle != "Case Was Received" {
+		t.Fatalf("got %+v", got)
+	}
+	// A quoted title that means nothing falls through to the description rules.
+	got = c.Classify("", "The status of your case was: Zorp.")
+	if got.Category != Unknown {
+		t.Fatalf("got %+v, want unknown", got)
+	}
+	// With a title, the quote is not looked at.
+	got = c.Classify("Case Was Approved", "The status of your case was: Case Was Received.")
+	if got.Category != Decision {
+		t.Fatalf("got %+v, want the title's decision", got)
+	}
+}
