@@ -5,14 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"entgo.io/ent/dialect"
-	"entgo.io/ent/dialect/sql"
 
-	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/matter"
-	"github.com/casewire/casewire/ent/trackedreceipt"
 	"github.com/casewire/casewire/receipt"
 	"github.com/casewire/casewire/store"
 )
@@ -46,11 +42,9 @@ type Result struct {
 	CreatedCount int
 }
 
-// Chunk sizes keep each statement under SQLite's and PostgreSQL's parameter limits.
-const (
-	queryChunk  = 5000
-	insertChunk = 1000
-)
+// queryChunk is how many numbers one IN list of a read holds, well under both databases'
+// parameter limits.
+const queryChunk = 5000
 
 // row is a request that passed validation.
 type row struct {
@@ -78,20 +72,21 @@ func (s *Service) Track(ctx context.Context, tenant string, reqs []Request) (Res
 	if len(rows) == 0 {
 		return res, nil
 	}
-	var existing map[string]*ent.TrackedReceipt
 	err = s.st.InTx(ctx, func(tx *store.Tx) error {
 		if err := s.lockTenant(ctx, tx, tenant); err != nil {
 			return err
 		}
-		if existing, err = trackedBy(ctx, tx.Ent, tenant, numbersOf(rows)); err != nil {
+		active, err := activeBy(ctx, tx.Ent, tenant, numbersOf(rows))
+		if err != nil {
 			return err
 		}
-		return s.write(ctx, tx, tenant, rows, existing)
+		res, err = s.write(ctx, tx, tenant, rows, active, res)
+		return err
 	})
 	if err != nil {
 		return Result{}, err
 	}
-	return s.answer(ctx, tenant, rows, existing, res)
+	return res, nil
 }
 
 // validate checks each request and reports the bad ones; a receipt repeated in the batch
@@ -199,154 +194,4 @@ func numbersOf(rows []row) []string {
 		out[i] = r.number.Value
 	}
 	return out
-}
-
-// trackedBy returns the tenant's rows for the numbers, tracked now or before.
-func trackedBy(ctx context.Context, c *ent.Client, tenant string, numbers []string) (map[string]*ent.TrackedReceipt, error) {
-	out := make(map[string]*ent.TrackedReceipt, len(numbers))
-	for chunk := range slices.Chunk(numbers, queryChunk) {
-		trs, err := c.TrackedReceipt.Query().Where(trackedreceipt.TenantID(tenant),
-			trackedreceipt.ReceiptNumberIn(chunk...)).All(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("tracking: read receipts: %w", err)
-		}
-		for _, tr := range trs {
-			out[tr.ReceiptNumber] = tr
-		}
-	}
-	return out, nil
-}
-
-// write counts the new trackers on the case states, then upserts the tracked rows. Case
-// rows are written first and in number order: change detection locks a case row before
-// tracked rows, and two batches lock case rows in the same order.
-func (s *Service) write(ctx context.Context, tx *store.Tx, tenant string, rows []row, existing map[string]*ent.TrackedReceipt) error {
-	now := s.now().UTC()
-	var activated []string
-	for _, r := range rows {
-		if tr := existing[r.number.Value]; tr == nil || tr.UntrackTime != nil {
-			activated = append(activated, r.number.Value)
-		}
-	}
-	slices.Sort(activated)
-	if err := addTrackers(ctx, tx, activated, now); err != nil {
-		return err
-	}
-	if err := upsertTracked(ctx, tx, tenant, rows, now); err != nil {
-		return err
-	}
-	if len(activated) > 0 {
-		s.wake()
-	}
-	return nil
-}
-
-// addTrackers adds one tracker to each case state, making the missing ones due now. A case
-// nobody tracked any more is due now as well.
-func addTrackers(ctx context.Context, tx *store.Tx, numbers []string, now time.Time) error {
-	for chunk := range slices.Chunk(numbers, insertChunk) {
-		bulk := make([]*ent.CaseStateCreate, len(chunk))
-		for i, n := range chunk {
-			bulk[i] = tx.Ent.CaseState.Create().SetID(n).SetNextCheckTime(now).SetTrackers(1).
-				SetCreateTime(now).SetUpdateTime(now)
-		}
-		err := tx.Ent.CaseState.CreateBulk(bulk...).OnConflict(
-			sql.ConflictColumns("id"),
-			sql.ResolveWith(func(u *sql.UpdateSet) {
-				u.Set("next_check_time", sql.Expr("CASE WHEN case_states.trackers = 0 "+
-					"THEN excluded.next_check_time ELSE case_states.next_check_time END"))
-				u.Set("trackers", sql.Expr("case_states.trackers + 1"))
-				u.SetExcluded("update_time")
-			}),
-		).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("tracking: case states: %w", err)
-		}
-	}
-	return nil
-}
-
-// upsertTracked inserts the tenant's rows or, for numbers it tracked before, replaces their
-// matter, labels and reference and marks them tracked again.
-func upsertTracked(ctx context.Context, tx *store.Tx, tenant string, rows []row, now time.Time) error {
-	for chunk := range slices.Chunk(rows, insertChunk) {
-		bulk := make([]*ent.TrackedReceiptCreate, len(chunk))
-		for i, r := range chunk {
-			bulk[i] = tx.Ent.TrackedReceipt.Create().SetTenantID(tenant).
-				SetReceiptNumber(r.number.Value).SetMatterID(r.matterID).SetLabels(r.labels).
-				SetClientReference(r.ref).SetWarnings(warnings(r.number)).
-				SetCreateTime(now).SetUpdateTime(now)
-		}
-		err := tx.Ent.TrackedReceipt.CreateBulk(bulk...).
-			OnConflictColumns(trackedreceipt.FieldTenantID, trackedreceipt.FieldReceiptNumber).
-			Update(func(u *ent.TrackedReceiptUpsert) {
-				u.UpdateMatterID().UpdateLabels().UpdateClientReference().UpdateWarnings().
-					UpdateUpdateTime().ClearUntrackTime()
-			}).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("tracking: tracked receipts: %w", err)
-		}
-	}
-	return nil
-}
-
-// warnings are what a firm should know about a number itself.
-func warnings(n receipt.Number) []string {
-	var out []string
-	if n.Flagged {
-		out = append(out, "unconfirmed IOE* form: kept as typed and not sent to USCIS; "+
-			"track the full number instead")
-	}
-	if !n.KnownPrefix {
-		out = append(out, fmt.Sprintf("prefix %s is not a known USCIS office", n.Prefix))
-	}
-	return out
-}
-
-// answer reads back the tracked receipts in request order.
-func (s *Service) answer(ctx context.Context, tenant string, rows []row, before map[string]*ent.TrackedReceipt, res Result) (Result, error) {
-	numbers := numbersOf(rows)
-	got, err := s.load(ctx, tenant, numbers)
-	if err != nil {
-		return Result{}, err
-	}
-	res.Receipts = make([]Receipt, 0, len(rows))
-	res.Created = make([]bool, 0, len(rows))
-	for _, n := range numbers {
-		r, ok := got[n]
-		if !ok {
-			return Result{}, fmt.Errorf("tracking: %s vanished after tracking", receipt.Mask(n))
-		}
-		prev := before[n]
-		created := prev == nil || prev.UntrackTime != nil
-		res.Receipts = append(res.Receipts, r)
-		res.Created = append(res.Created, created)
-		if created {
-			res.CreatedCount++
-		}
-	}
-	return res, nil
-}
-
-// load reads the tenant's active receipts for the numbers with their case states.
-func (s *Service) load(ctx context.Context, tenant string, numbers []string) (map[string]Receipt, error) {
-	trs, err := trackedBy(ctx, s.st.Ent, tenant, numbers)
-	if err != nil {
-		return nil, err
-	}
-	list := make([]*ent.TrackedReceipt, 0, len(trs))
-	for _, tr := range trs {
-		if tr.UntrackTime == nil {
-			list = append(list, tr)
-		}
-	}
-	joined, err := s.withCases(ctx, list)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]Receipt, len(joined))
-	for _, r := range joined {
-		out[r.Tracked.ReceiptNumber] = r
-	}
-	return out, nil
 }
