@@ -347,9 +347,14 @@ var (
 				Columns: []*schema.Column{TrackedReceiptsColumns[4]},
 			},
 			{
-				Name:    "trackedreceipt_tenant_id_matter_id",
+				Name:    "trackedreceipt_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{TrackedReceiptsColumns[1], TrackedReceiptsColumns[5]},
+				Columns: []*schema.Column{TrackedReceiptsColumns[1], TrackedReceiptsColumns[0]},
+			},
+			{
+				Name:    "trackedreceipt_tenant_id_matter_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TrackedReceiptsColumns[1], TrackedReceiptsColumns[5], TrackedReceiptsColumns[0]},
 			},
 		},
 	}

@@ -36,6 +36,9 @@ func (TrackedReceipt) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("tenant_id", "receipt_number").Unique(),
 		index.Fields("receipt_number"),
-		index.Fields("tenant_id", "matter_id"),
+		// A page of a tenant's receipts walks (tenant_id, id) in order; filtered by matter,
+		// (tenant_id, matter_id, id).
+		index.Fields("tenant_id", "id"),
+		index.Fields("tenant_id", "matter_id", "id"),
 	}
 }

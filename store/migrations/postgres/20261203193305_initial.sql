@@ -61,8 +61,10 @@ CREATE TABLE "tracked_receipts" ("id" character varying NOT NULL, "tenant_id" ch
 CREATE INDEX "trackedreceipt_receipt_number" ON "tracked_receipts" ("receipt_number");
 -- create index "trackedreceipt_tenant_id" to table: "tracked_receipts"
 CREATE INDEX "trackedreceipt_tenant_id" ON "tracked_receipts" ("tenant_id");
--- create index "trackedreceipt_tenant_id_matter_id" to table: "tracked_receipts"
-CREATE INDEX "trackedreceipt_tenant_id_matter_id" ON "tracked_receipts" ("tenant_id", "matter_id");
+-- create index "trackedreceipt_tenant_id_id" to table: "tracked_receipts"
+CREATE INDEX "trackedreceipt_tenant_id_id" ON "tracked_receipts" ("tenant_id", "id");
+-- create index "trackedreceipt_tenant_id_matter_id_id" to table: "tracked_receipts"
+CREATE INDEX "trackedreceipt_tenant_id_matter_id_id" ON "tracked_receipts" ("tenant_id", "matter_id", "id");
 -- create index "trackedreceipt_tenant_id_receipt_number" to table: "tracked_receipts"
 CREATE UNIQUE INDEX "trackedreceipt_tenant_id_receipt_number" ON "tracked_receipts" ("tenant_id", "receipt_number");
 -- create "webhook_endpoints" table
@@ -77,8 +79,10 @@ DROP INDEX "webhookendpoint_tenant_id";
 DROP TABLE "webhook_endpoints";
 -- reverse: create index "trackedreceipt_tenant_id_receipt_number" to table: "tracked_receipts"
 DROP INDEX "trackedreceipt_tenant_id_receipt_number";
--- reverse: create index "trackedreceipt_tenant_id_matter_id" to table: "tracked_receipts"
-DROP INDEX "trackedreceipt_tenant_id_matter_id";
+-- reverse: create index "trackedreceipt_tenant_id_matter_id_id" to table: "tracked_receipts"
+DROP INDEX "trackedreceipt_tenant_id_matter_id_id";
+-- reverse: create index "trackedreceipt_tenant_id_id" to table: "tracked_receipts"
+DROP INDEX "trackedreceipt_tenant_id_id";
 -- reverse: create index "trackedreceipt_tenant_id" to table: "tracked_receipts"
 DROP INDEX "trackedreceipt_tenant_id";
 -- reverse: create index "trackedreceipt_receipt_number" to table: "tracked_receipts"

@@ -63,8 +63,10 @@ CREATE INDEX `trackedreceipt_tenant_id` ON `tracked_receipts` (`tenant_id`);
 CREATE UNIQUE INDEX `trackedreceipt_tenant_id_receipt_number` ON `tracked_receipts` (`tenant_id`, `receipt_number`);
 -- create index "trackedreceipt_receipt_number" to table: "tracked_receipts"
 CREATE INDEX `trackedreceipt_receipt_number` ON `tracked_receipts` (`receipt_number`);
--- create index "trackedreceipt_tenant_id_matter_id" to table: "tracked_receipts"
-CREATE INDEX `trackedreceipt_tenant_id_matter_id` ON `tracked_receipts` (`tenant_id`, `matter_id`);
+-- create index "trackedreceipt_tenant_id_id" to table: "tracked_receipts"
+CREATE INDEX `trackedreceipt_tenant_id_id` ON `tracked_receipts` (`tenant_id`, `id`);
+-- create index "trackedreceipt_tenant_id_matter_id_id" to table: "tracked_receipts"
+CREATE INDEX `trackedreceipt_tenant_id_matter_id_id` ON `tracked_receipts` (`tenant_id`, `matter_id`, `id`);
 -- create "webhook_endpoints" table
 CREATE TABLE `webhook_endpoints` (`id` text NOT NULL, `tenant_id` text NOT NULL, `create_time` datetime NOT NULL, `update_time` datetime NOT NULL, `url` text NOT NULL, `description` text NOT NULL DEFAULT (''), `filter_json` text NOT NULL DEFAULT ('{}'), `enabled` bool NOT NULL DEFAULT (true), `disabled_reason` text NOT NULL DEFAULT (''), `secret` blob NOT NULL, `previous_secret` blob NULL, `previous_secret_expire_time` datetime NULL, `last_success_time` datetime NULL, `failing_since_time` datetime NULL, `delete_time` datetime NULL, PRIMARY KEY (`id`));
 -- create index "webhookendpoint_tenant_id" to table: "webhook_endpoints"
@@ -75,8 +77,10 @@ CREATE INDEX `webhookendpoint_tenant_id` ON `webhook_endpoints` (`tenant_id`);
 DROP INDEX `webhookendpoint_tenant_id`;
 -- reverse: create "webhook_endpoints" table
 DROP TABLE `webhook_endpoints`;
--- reverse: create index "trackedreceipt_tenant_id_matter_id" to table: "tracked_receipts"
-DROP INDEX `trackedreceipt_tenant_id_matter_id`;
+-- reverse: create index "trackedreceipt_tenant_id_matter_id_id" to table: "tracked_receipts"
+DROP INDEX `trackedreceipt_tenant_id_matter_id_id`;
+-- reverse: create index "trackedreceipt_tenant_id_id" to table: "tracked_receipts"
+DROP INDEX `trackedreceipt_tenant_id_id`;
 -- reverse: create index "trackedreceipt_receipt_number" to table: "tracked_receipts"
 DROP INDEX `trackedreceipt_receipt_number`;
 -- reverse: create index "trackedreceipt_tenant_id_receipt_number" to table: "tracked_receipts"
