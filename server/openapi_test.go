@@ -1,12 +1,10 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -162,27 +160,9 @@ func conformScalar(at string, v any, s *apiSchema) []string {
 // callREST sends a JSON request and decodes the JSON answer.
 func callREST(t *testing.T, s *servertest.Server, method, path, key, body string) (int, any) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	res, err := s.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
 	var out any
-	if len(bytes.TrimSpace(raw)) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: answer is not JSON: %v: %.300s", method, path, err, raw)
-		}
-	}
-	return res.StatusCode, out
+	code := doJSON(t, s, method, path, key, body, &out)
+	return code, out
 }
 
 func TestOpenAPIDocumentIsServed(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,35 +8,17 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// lockedBuffer is a bytes.Buffer safe to read while the command writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
+// syncBuffer is a bytes.Buffer safe to read while the command writes to it.
 // TestEmulatorCommand starts the command on a free loopback port, does one token and one
 // status round trip, and checks that cancelling the context shuts it down cleanly.
 func TestEmulatorCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"emulator", "--addr", "127.0.0.1:0", "--client-secret", "s",
@@ -88,7 +69,7 @@ func TestEmulatorCommand(t *testing.T) {
 
 var addrRe = regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 
-func waitForAddr(t *testing.T, stderr *lockedBuffer, done chan error) string {
+func waitForAddr(t *testing.T, stderr *syncBuffer, done chan error) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
