@@ -24,7 +24,13 @@ func (a audit) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 		c := callFrom(ctx)
 		if !isRead(methodOf(c.procedure)) && c.principal.TenantID != "" {
 			msg, _ := req.Any().(proto.Message)
-			a.s.record(ctx, c, resourceOf(msg), codeName(err))
+			resource := resourceOf(msg)
+			if resource == "" && res != nil {
+				// A create names its new resource only in the answer.
+				out, _ := res.Any().(proto.Message)
+				resource = resourceOf(out)
+			}
+			a.s.record(ctx, c, resource, codeName(err))
 		}
 		return res, err
 	}

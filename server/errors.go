@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -108,11 +110,16 @@ func page(size int32, token string) (int, string, error) {
 		return int(size), "", nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(raw) == 0 || len(raw) > 128 {
+	after, ok := strings.CutPrefix(string(raw), pageTokenPrefix)
+	if err != nil || !ok || after == "" || len(raw) > 128 || !utf8.ValidString(after) {
 		return 0, "", invalid("page_token", "is not a token from an earlier answer")
 	}
-	return int(size), string(raw), nil
+	return int(size), after, nil
 }
+
+// pageTokenPrefix marks and versions the page tokens of list methods, so a made-up or
+// foreign token is refused rather than read as an id.
+const pageTokenPrefix = "p1:"
 
 // nextPage trims a result fetched with one extra row and returns the token of the next
 // page, empty when there is none.
@@ -121,7 +128,7 @@ func nextPage[T any](rows []T, size int, id func(T) string) ([]T, string) {
 		return rows, ""
 	}
 	rows = rows[:size]
-	return rows, base64.RawURLEncoding.EncodeToString([]byte(id(rows[len(rows)-1])))
+	return rows, base64.RawURLEncoding.EncodeToString([]byte(pageTokenPrefix + id(rows[len(rows)-1])))
 }
 
 func ts(t time.Time) *timestamppb.Timestamp {

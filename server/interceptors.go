@@ -133,8 +133,9 @@ func (a authenticate) WrapStreamingHandler(next connect.StreamingHandlerFunc) co
 
 // authorize fills the call's principal or answers why not.
 func (s *Server) authorize(ctx context.Context, procedure, header string) error {
-	key, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || key == "" {
+	scheme, key, ok := strings.Cut(header, " ")
+	key = strings.TrimSpace(key)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || key == "" {
 		return connect.NewError(connect.CodeUnauthenticated,
 			errors.New("missing API key: send Authorization: Bearer <key>"))
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
@@ -48,7 +49,7 @@ func (s *Server) handler(ctx context.Context, addr string) (http.Handler, func()
 	if err != nil {
 		return nil, nil, err
 	}
-	mux.Handle("/v1/", gw)
+	mux.Handle("/v1/", checkURL(gw))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -95,6 +96,31 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// checkURL refuses a JSON-facade request whose path or query does not decode to UTF-8,
+// naming the parameter, before the facade turns it into a message it could not encode.
+func checkURL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bad := ""
+		if !utf8.ValidString(r.URL.Path) {
+			bad = "path"
+		}
+		for name, values := range r.URL.Query() {
+			for _, v := range values {
+				if !utf8.ValidString(name) || !utf8.ValidString(v) {
+					bad = name
+				}
+			}
+		}
+		if bad != "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{
+				"code": 3, "message": bad + ": is not valid UTF-8",
+			})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // limitBody refuses request bodies larger than the configured bound.

@@ -304,3 +304,60 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestBadURLsAndTokensAreInvalidArgument(t *testing.T) {
+	s := servertest.Start(t, nil)
+	for _, path := range []string{
+		"/v1/matters?pageToken=garbage", "/v1/receipts?pageToken=garbage",
+		"/v1/apiKeys?pageToken=" + "ZXZ0XzE", "/v1/auditEntries?pageToken=garbage",
+		"/v1/receipts?pageToken=%ff", "/v1/matters?externalId=%ff%fe", "/v1/receipts/EAC%ff",
+		"/v1/events?pageToken=%00%ff",
+	} {
+		var out map[string]any
+		code := doJSON(t, s, http.MethodGet, path, s.Key, "", &out)
+		msg, _ := out["message"].(string)
+		if code != http.StatusBadRequest || msg == "" {
+			t.Errorf("GET %s: %d %v, want 400 naming the parameter", path, code, out)
+		}
+	}
+	// A token from an answer still works.
+	c := s.Clients(s.Key, "connect")
+	ctx := context.Background()
+	for range 3 {
+		if _, err := c.Matters.CreateMatter(ctx, connect.NewRequest(&casewirev1.CreateMatterRequest{
+			Matter: &casewirev1.Matter{Name: "m"}})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := c.Matters.ListMatters(ctx, connect.NewRequest(&casewirev1.ListMattersRequest{PageSize: 2}))
+	if err != nil || first.Msg.GetNextPageToken() == "" {
+		t.Fatalf("first page: %v %v", first, err)
+	}
+	second, err := c.Matters.ListMatters(ctx, connect.NewRequest(&casewirev1.ListMattersRequest{
+		PageSize: 2, PageToken: first.Msg.GetNextPageToken()}))
+	if err != nil || len(second.Msg.GetMatters()) != 1 || second.Msg.GetNextPageToken() != "" {
+		t.Fatalf("second page: %v %v", second, err)
+	}
+}
+
+func TestBearerSchemeIsCaseInsensitiveAndCreatesAreAuditedByTheirNewID(t *testing.T) {
+	s := servertest.Start(t, nil)
+	var out map[string]any
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/matters", strings.NewReader(`{"name":"Doe"}`))
+	req.Header.Set("Authorization", "bearer "+s.Key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&out)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("lower-case bearer: %d %v", res.StatusCode, out)
+	}
+	id := out["matter"].(map[string]any)["id"].(string)
+	audit, err := s.Clients(s.Key, "connect").Audit.ListAuditEntries(context.Background(),
+		connect.NewRequest(&casewirev1.ListAuditEntriesRequest{Action: "CreateMatter"}))
+	if err != nil || len(audit.Msg.GetAuditEntries()) != 1 || audit.Msg.GetAuditEntries()[0].GetResource() != id {
+		t.Fatalf("audit = %v, %v; want the new matter %s as resource", audit, err, id)
+	}
+}
