@@ -32,8 +32,8 @@ type receiptsCmd struct {
 // are tracked, and the command fails at the end if any row was rejected.
 type receiptsImportCmd struct {
 	File      string `arg:"" help:"CSV or text file; - reads standard input."`
-	Server    string `name:"server" required:"" help:"casewire API URL, e.g. http://127.0.0.1:8080."`
-	Key       string `name:"key" required:"" help:"API key with write scope."`
+	Server    string `name:"server" env:"CASEWIRE_SERVER" required:"" help:"casewire API URL, e.g. http://127.0.0.1:8080."`
+	Key       string `name:"key" env:"CASEWIRE_API_KEY" required:"" help:"API key with write scope."`
 	BatchSize int    `name:"batch-size" default:"1000" help:"Receipts per BatchTrackReceipts call (at most 10000)."`
 }
 

@@ -21,7 +21,7 @@ func runImport(t *testing.T, s *servertest.Server, content string, env bool) (st
 	args := []string{"receipts", "import", file, "--batch-size", "2"}
 	if env {
 		t.Setenv("CASEWIRE_SERVER", s.URL)
-		t.Setenv("CASEWIRE_KEY", s.Key)
+		t.Setenv("CASEWIRE_API_KEY", s.Key)
 	} else {
 		args = append(args, "--server", s.URL, "--key", s.Key)
 	}

@@ -22,8 +22,8 @@ type webhooksCmd struct {
 // webhooksListenCmd is a small webhook receiver: it verifies each delivery's signature
 // and timestamp and prints it, so a newcomer can watch signed events arrive.
 type webhooksListenCmd struct {
-	Addr   string   `name:"addr" default:"127.0.0.1:9000" help:"Address to listen on."`
-	Secret []string `name:"secret" required:"" help:"Endpoint signing secret (whsec_...); repeat it to accept the old and new secrets during a rotation."`
+	Addr   string   `name:"addr" env:"CASEWIRE_LISTEN_ADDR" default:"127.0.0.1:9000" help:"Address to listen on."`
+	Secret []string `name:"secret" env:"CASEWIRE_WEBHOOK_SECRET" required:"" help:"Endpoint signing secret (whsec_...); repeat it to accept the old and new secrets during a rotation."`
 }
 
 // Run serves until SIGINT or SIGTERM.

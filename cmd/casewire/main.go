@@ -19,7 +19,7 @@ import (
 // Run(*app) error. Every flag also reads CASEWIRE_<FLAG> from the environment.
 type cli struct {
 	LogLevel  slog.Level `name:"log-level" default:"info" help:"Minimum log level (debug, info, warn, error)."`
-	LogFormat string     `name:"log-format" default:"text" enum:"text,json" help:"Log format."`
+	LogFormat string     `name:"log-format" default:"text" enum:"text,json" help:"Log format: text or json."`
 
 	Serve    serveCmd    `cmd:"" help:"Run the casewire API server."`
 	Tenant   tenantCmd   `cmd:"" help:"Manage tenants (law firms)."`

@@ -51,6 +51,12 @@ func (c *serveCmd) Run(a *app) error {
 	if err != nil {
 		return err
 	}
+	// Listen first: a busy port stops the start before any background work begins.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
 	classifier, err := loadClassifier(c.StatusOverrides)
 	if err != nil {
 		return err
@@ -91,10 +97,6 @@ func (c *serveCmd) Run(a *app) error {
 	})
 	if err != nil {
 		return err
-	}
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	a.log.Info("casewire serving", "addr", ln.Addr().String(), "tls", tlsConfig != nil,
 		"database", st.Dialect)
