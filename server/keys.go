@@ -94,12 +94,37 @@ func (a *apiKeyService) RevokeApiKey(ctx context.Context, req *connect.Request[c
 		return nil, err
 	}
 	if row.RevokeTime == nil {
+		if err := a.keepOneAdmin(ctx, row); err != nil {
+			return nil, err
+		}
 		row, err = row.Update().SetRevokeTime(time.Now().UTC()).Save(ctx)
 		if err != nil {
 			return nil, err
 		}
 	}
 	return connect.NewResponse(&casewirev1.RevokeApiKeyResponse{ApiKey: keyToProto(row)}), nil
+}
+
+// keepOneAdmin refuses to revoke a firm's last working admin key: nothing could make a new
+// key for the firm afterwards.
+func (a *apiKeyService) keepOneAdmin(ctx context.Context, row *ent.APIKey) error {
+	if row.Scope != access.ScopeAdmin.String() {
+		return nil
+	}
+	now := time.Now()
+	others, err := a.s.opts.Store.Ent.APIKey.Query().Where(
+		apikey.TenantID(row.TenantID), apikey.IDNEQ(row.ID),
+		apikey.Scope(access.ScopeAdmin.String()), apikey.RevokeTimeIsNil(),
+		apikey.Or(apikey.ExpireTimeIsNil(), apikey.ExpireTimeGT(now)),
+	).Exist(ctx)
+	if err != nil {
+		return err
+	}
+	if !others {
+		return connect.NewError(connect.CodeFailedPrecondition,
+			errorf("this is the firm's last admin key; create another admin key before revoking it"))
+	}
+	return nil
 }
 
 func (a *apiKeyService) find(ctx context.Context, id string) (*ent.APIKey, error) {

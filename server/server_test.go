@@ -361,3 +361,24 @@ func TestBearerSchemeIsCaseInsensitiveAndCreatesAreAuditedByTheirNewID(t *testin
 		t.Fatalf("audit = %v, %v; want the new matter %s as resource", audit, err, id)
 	}
 }
+
+func TestTheLastAdminKeyCannotBeRevoked(t *testing.T) {
+	s := servertest.Start(t, nil)
+	ctx := context.Background()
+	c := s.Clients(s.Key, "connect")
+	keys, err := c.APIKeys.ListApiKeys(ctx, connect.NewRequest(&casewirev1.ListApiKeysRequest{}))
+	if err != nil || len(keys.Msg.GetApiKeys()) != 1 {
+		t.Fatalf("keys = %v, %v", keys, err)
+	}
+	first := keys.Msg.GetApiKeys()[0].GetId()
+	_, err = c.APIKeys.RevokeApiKey(ctx, connect.NewRequest(&casewirev1.RevokeApiKeyRequest{Id: first}))
+	wantCode(t, err, connect.CodeFailedPrecondition)
+	// With a second admin key, the first can go.
+	if _, err := c.APIKeys.CreateApiKey(ctx, connect.NewRequest(&casewirev1.CreateApiKeyRequest{
+		ApiKey: &casewirev1.ApiKey{Scope: casewirev1.Scope_SCOPE_ADMIN}})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.APIKeys.RevokeApiKey(ctx, connect.NewRequest(&casewirev1.RevokeApiKeyRequest{Id: first})); err != nil {
+		t.Fatalf("revoke with another admin key present: %v", err)
+	}
+}
