@@ -81,7 +81,11 @@ func openDB(cfg Config) (*sql.DB, string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, "", fmt.Errorf("store: data directory: %w", err)
 	}
-	db, err := sql.Open("sqlite", SQLiteDSN(filepath.Join(dir, SQLiteFile)))
+	path := filepath.Join(dir, SQLiteFile)
+	if err := ownerOnly(path); err != nil {
+		return nil, "", err
+	}
+	db, err := sql.Open("sqlite", SQLiteDSN(path))
 	if err != nil {
 		return nil, "", fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -89,6 +93,23 @@ func openDB(cfg Config) (*sql.DB, string, error) {
 	// and ent from ever waiting on each other's locks.
 	db.SetMaxOpenConns(1)
 	return db, dialect.SQLite, nil
+}
+
+// ownerOnly makes the database file, and the journal files SQLite keeps beside it, readable
+// by the owner alone, whatever the directory's own mode. SQLite gives the files it makes
+// the database file's mode.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: database file mode: %w", err)
+		}
+	}
+	return nil
 }
 
 // SQLiteDSN is the connection string casewire uses for a SQLite file.

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/casewire/casewire/store"
@@ -59,5 +61,31 @@ func TestAuditEntriesAreAppendOnly(t *testing.T) {
 	}
 	if err := s.Ent.AuditEntry.DeleteOne(e).Exec(ctx); err == nil {
 		t.Fatal("delete of an audit entry succeeded")
+	}
+}
+
+func TestSQLiteFilesAreOwnerOnly(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("SQLite only")
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Ent.Tenant.Create().SetName("Firm").SaveX(ctx)
+	for _, name := range []string{"casewire.db", "casewire.db-wal", "casewire.db-shm"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", name, mode)
+		}
 	}
 }
