@@ -40,7 +40,7 @@ func (s *Service) endpointFor(ctx context.Context, id string) (*ent.WebhookEndpo
 	if e != nil && time.Since(e.at) < endpointTTL {
 		return e.row, e.keys, nil
 	}
-	row, err := s.st.Ent.WebhookEndpoint.Get(ctx, id)
+	row, err := s.fast.WebhookEndpoint.Get(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}

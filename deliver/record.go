@@ -19,7 +19,7 @@ import (
 func (s *Service) record(ctx context.Context, d *ent.Delivery, ep *ent.WebhookEndpoint, res result) error {
 	var next error
 	var notify bool
-	err := s.st.InTx(ctx, func(tx *store.Tx) error {
+	err := s.inTx(ctx, func(tx *store.Tx) error {
 		next, notify = nil, false
 		if err := s.addAttempt(ctx, tx, d, res); err != nil {
 			return err

@@ -106,6 +106,9 @@ type Service struct {
 	client *http.Client
 	limit  *limiter
 	cache  *endpointCache
+	// stmts keeps the worker's statements prepared; fast is an ent client on it.
+	stmts *stmtCache
+	fast  *ent.Client
 }
 
 // New returns a service on st whose secrets are sealed with keys. It inserts jobs at once;
@@ -116,7 +119,8 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	}
 	cfg.defaults()
 	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint),
-		cache: newEndpointCache()}
+		cache: newEndpointCache(), stmts: newStmtCache(st.DB)}
+	s.fast = s.stmts.entOn(st.Dialect)
 	s.client = s.httpClient()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{s: s})
@@ -165,6 +169,7 @@ func (s *Service) Stop(ctx context.Context) error {
 	if err := s.river.Stop(ctx); err != nil {
 		return fmt.Errorf("deliver: stop: %w", err)
 	}
+	s.stmts.close()
 	return nil
 }
 

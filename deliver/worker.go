@@ -46,7 +46,7 @@ const (
 )
 
 func (s *Service) work(ctx context.Context, id string) error {
-	d, err := s.st.Ent.Delivery.Get(ctx, id)
+	d, err := s.fast.Delivery.Get(ctx, id)
 	if ent.IsNotFound(err) || (err == nil && d.State != StatePending) {
 		return nil
 	}
@@ -70,7 +70,7 @@ func (s *Service) work(ctx context.Context, id string) error {
 		return river.JobSnooze(100*time.Millisecond + rand.N(200*time.Millisecond))
 	}
 	defer release()
-	ev, err := s.st.Ent.Event.Get(ctx, d.EventID)
+	ev, err := s.fast.Event.Get(ctx, d.EventID)
 	if err != nil {
 		return fmt.Errorf("deliver: event: %w", err)
 	}
@@ -85,7 +85,7 @@ func cmpErr(first, second error) error {
 }
 
 func (s *Service) setState(ctx context.Context, d *ent.Delivery, state, reason string) error {
-	upd := s.st.Ent.Delivery.UpdateOneID(d.ID).SetState(state).ClearNextAttemptTime()
+	upd := s.fast.Delivery.UpdateOneID(d.ID).SetState(state).ClearNextAttemptTime()
 	if reason != "" {
 		upd.SetLastError(reason)
 	}
@@ -99,7 +99,7 @@ func (s *Service) waitFor(ctx context.Context, d *ent.Delivery) (time.Duration, 
 	if d.ReceiptNumber == "" {
 		return 0, nil
 	}
-	prev, err := s.st.Ent.Delivery.Query().Where(delivery.EndpointID(d.EndpointID),
+	prev, err := s.fast.Delivery.Query().Where(delivery.EndpointID(d.EndpointID),
 		delivery.ReceiptNumber(d.ReceiptNumber),
 		delivery.StateIn(StatePending, StatePaused), before(d)).
 		Order(ent.Asc(delivery.FieldSequence), ent.Asc(delivery.FieldID)).First(ctx)
