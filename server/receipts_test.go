@@ -92,7 +92,9 @@ func TestReceiptsEveryProtocol(t *testing.T) {
 			}
 			again, err := c.Receipts.TrackReceipt(ctx, req(&casewirev1.TrackReceiptRequest{
 				ReceiptNumber: number, Labels: []string{"other"}}))
-			if err != nil || again.Msg.GetCreated() || again.Msg.GetReceipt().GetMatterId() != "" {
+			// Labels given replace the old ones; the matter, left out, stays.
+			if err != nil || again.Msg.GetCreated() || again.Msg.GetReceipt().GetMatterId() != tr.Msg.GetReceipt().GetMatterId() ||
+				fmt.Sprint(again.Msg.GetReceipt().GetLabels()) != "[other]" {
 				t.Fatalf("track again: %v %v", again, err)
 			}
 			w.answer(t, number, "Case Was Approved", "01-02-2026 09:00:00")
@@ -111,7 +113,7 @@ func TestReceiptsEveryProtocol(t *testing.T) {
 				Receipt:    &casewirev1.Receipt{ReceiptNumber: number, MatterId: matterID, ClientReference: "ignored"},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"matter_id"}}}))
 			if err != nil || u.Msg.GetReceipt().GetMatterId() != matterID ||
-				u.Msg.GetReceipt().GetClientReference() != "" {
+				u.Msg.GetReceipt().GetClientReference() != "ref-1" {
 				t.Fatalf("update: %v %v", u, err)
 			}
 			r, err := c.Receipts.RefreshReceipt(ctx, req(&casewirev1.RefreshReceiptRequest{ReceiptNumber: number}))

@@ -59,9 +59,18 @@ func TestTrackCountsTrackers(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = now.Add(time.Minute)
-	back := one(a, n1, nil, true, 1)
+	back := one(a, n1, []string{"y", "z"}, true, 1)
 	if back.Tracked.ID != first.Tracked.ID || !back.Case.NextCheckTime.Equal(now) {
 		t.Fatalf("tracked again: %+v %v", back.Tracked, back.Case.NextCheckTime)
+	}
+	// Tracking again with nothing but the number keeps what the firm set.
+	res, err := svc.Track(ctx, a, []tracking.Request{{Number: n1}})
+	if err != nil || len(res.Receipts) != 1 {
+		t.Fatalf("bare re-track: %v", err)
+	}
+	if kept := res.Receipts[0].Tracked; !slices.Equal(kept.Labels, []string{"y", "z"}) ||
+		kept.ClientReference != "ref" {
+		t.Fatalf("bare re-track wiped the firm's data: %+v", kept)
 	}
 	if w := one(a, n2, nil, true, 1).Tracked.Warnings; len(w) != 1 {
 		t.Fatalf("warnings %q", w)

@@ -130,11 +130,17 @@ func readCases(ctx context.Context, c *ent.Client, numbers []string, cases map[s
 	return nil
 }
 
-// trackedUpsert replaces the matter, labels and reference of a number the tenant tracked
-// before and marks it tracked again.
+// trackedUpsert marks a number the tenant tracked before as tracked again, and takes the
+// matter, labels and reference the request gives; one the request leaves empty keeps its
+// value, so tracking a number again never wipes what the firm set (UpdateReceipt clears).
 const trackedUpsert = `ON CONFLICT ("tenant_id", "receipt_number") DO UPDATE SET ` +
-	`"matter_id" = excluded."matter_id", "labels" = excluded."labels", ` +
-	`"client_reference" = excluded."client_reference", "warnings" = excluded."warnings", ` +
+	`"matter_id" = CASE WHEN excluded."matter_id" = '' THEN "tracked_receipts"."matter_id" ` +
+	`ELSE excluded."matter_id" END, ` +
+	`"labels" = CASE WHEN excluded."labels" IS NULL OR CAST(excluded."labels" AS TEXT) IN ('null', '[]') ` +
+	`THEN "tracked_receipts"."labels" ELSE excluded."labels" END, ` +
+	`"client_reference" = CASE WHEN excluded."client_reference" = '' ` +
+	`THEN "tracked_receipts"."client_reference" ELSE excluded."client_reference" END, ` +
+	`"warnings" = excluded."warnings", ` +
 	`"update_time" = excluded."update_time", "untrack_time" = NULL `
 
 // Columns whose values a batch shares or may share, for multiInsert.once.

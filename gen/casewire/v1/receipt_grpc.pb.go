@@ -35,8 +35,9 @@ const (
 //
 // ReceiptService tracks USCIS receipt numbers for a firm.
 type ReceiptServiceClient interface {
-	// TrackReceipt starts watching a receipt number. Tracking a number again updates its
-	// matter, labels and reference and answers the existing receipt.
+	// TrackReceipt starts watching a receipt number. Tracking a number again answers the
+	// existing receipt and takes the matter, labels and reference the request gives; a field
+	// left empty keeps its value (UpdateReceipt can clear one).
 	TrackReceipt(ctx context.Context, in *TrackReceiptRequest, opts ...grpc.CallOption) (*TrackReceiptResponse, error)
 	// BatchTrackReceipts tracks up to 10,000 receipts in one call. Good rows are tracked and
 	// every bad row is reported with its index and reason.
@@ -159,8 +160,9 @@ type ReceiptService_ExportReceiptsClient = grpc.ServerStreamingClient[ExportRece
 //
 // ReceiptService tracks USCIS receipt numbers for a firm.
 type ReceiptServiceServer interface {
-	// TrackReceipt starts watching a receipt number. Tracking a number again updates its
-	// matter, labels and reference and answers the existing receipt.
+	// TrackReceipt starts watching a receipt number. Tracking a number again answers the
+	// existing receipt and takes the matter, labels and reference the request gives; a field
+	// left empty keeps its value (UpdateReceipt can clear one).
 	TrackReceipt(context.Context, *TrackReceiptRequest) (*TrackReceiptResponse, error)
 	// BatchTrackReceipts tracks up to 10,000 receipts in one call. Good rows are tracked and
 	// every bad row is reported with its index and reason.

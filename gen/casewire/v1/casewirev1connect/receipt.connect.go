@@ -61,8 +61,9 @@ const (
 
 // ReceiptServiceClient is a client for the casewire.v1.ReceiptService service.
 type ReceiptServiceClient interface {
-	// TrackReceipt starts watching a receipt number. Tracking a number again updates its
-	// matter, labels and reference and answers the existing receipt.
+	// TrackReceipt starts watching a receipt number. Tracking a number again answers the
+	// existing receipt and takes the matter, labels and reference the request gives; a field
+	// left empty keeps its value (UpdateReceipt can clear one).
 	TrackReceipt(context.Context, *connect.Request[v1.TrackReceiptRequest]) (*connect.Response[v1.TrackReceiptResponse], error)
 	// BatchTrackReceipts tracks up to 10,000 receipts in one call. Good rows are tracked and
 	// every bad row is reported with its index and reason.
@@ -198,8 +199,9 @@ func (c *receiptServiceClient) ExportReceipts(ctx context.Context, req *connect.
 
 // ReceiptServiceHandler is an implementation of the casewire.v1.ReceiptService service.
 type ReceiptServiceHandler interface {
-	// TrackReceipt starts watching a receipt number. Tracking a number again updates its
-	// matter, labels and reference and answers the existing receipt.
+	// TrackReceipt starts watching a receipt number. Tracking a number again answers the
+	// existing receipt and takes the matter, labels and reference the request gives; a field
+	// left empty keeps its value (UpdateReceipt can clear one).
 	TrackReceipt(context.Context, *connect.Request[v1.TrackReceiptRequest]) (*connect.Response[v1.TrackReceiptResponse], error)
 	// BatchTrackReceipts tracks up to 10,000 receipts in one call. Good rows are tracked and
 	// every bad row is reported with its index and reason.

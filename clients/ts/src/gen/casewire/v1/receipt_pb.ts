@@ -568,8 +568,9 @@ export const CheckStateSchema: GenEnum<CheckState> = /*@__PURE__*/
  */
 export const ReceiptService: GenService<{
   /**
-   * TrackReceipt starts watching a receipt number. Tracking a number again updates its
-   * matter, labels and reference and answers the existing receipt.
+   * TrackReceipt starts watching a receipt number. Tracking a number again answers the
+   * existing receipt and takes the matter, labels and reference the request gives; a field
+   * left empty keeps its value (UpdateReceipt can clear one).
    *
    * @generated from rpc casewire.v1.ReceiptService.TrackReceipt
    */
