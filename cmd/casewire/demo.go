@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/casewire/casewire/access"
 	"github.com/casewire/casewire/ent"
-	"github.com/casewire/casewire/ent/casestate"
 	"github.com/casewire/casewire/ent/tenant"
 	"github.com/casewire/casewire/store"
 	"github.com/casewire/casewire/tracking"
@@ -33,25 +33,27 @@ const (
 var demoSandbox = []string{"EAC9999103402", "EAC9999103403", "LIN9999106498", "SRC9999102777",
 	"EAC9999103400"}
 
-// demo is the running emulator and its clock.
+// demo is the running emulator, its clock, and the demo tenant with a fresh key.
 type demo struct {
-	emu  *emulator.Emulator
-	url  string
-	stop func()
+	emu    *emulator.Emulator
+	url    string
+	stop   func()
+	tenant *ent.Tenant
+	key    string
 }
 
 // startDemo serves the emulator on a loopback port until stop is called. The emulated
-// clock starts where the last run on this database left it, so that a restarted demo finds
-// its stored schedule due rather than days ahead.
+// clock is anchored at the demo tenant's creation and runs on from there, so a restarted
+// demo continues its cases where they were instead of starting them over.
 func startDemo(ctx context.Context, st *store.Store) (*demo, error) {
-	start := time.Now()
-	last, err := st.Ent.CaseState.Query().Where(casestate.LastCheckTimeNotNil()).
-		Order(ent.Desc(casestate.FieldLastCheckTime)).First(ctx)
-	if err == nil && last.LastCheckTime.After(start) {
-		start = *last.LastCheckTime
+	t, key, err := demoKey(ctx, st)
+	if err != nil {
+		return nil, err
 	}
+	anchor := t.CreateTime
 	// Tokens live 30 real minutes: on the emulated clock that is 30 minutes × demoSpeed.
-	emu := emulator.New(emulator.Options{Seed: demoSeed, Speed: demoSpeed, Start: start,
+	emu := emulator.New(emulator.Options{Seed: demoSeed, Start: anchor,
+		Clock: func() time.Time { return demoClock(anchor, time.Now()) },
 		TokenTTL: 30 * time.Minute * demoSpeed})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -64,7 +66,15 @@ func startDemo(ctx context.Context, st *store.Store) (*demo, error) {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	}
-	return &demo{emu: emu, url: "http://" + ln.Addr().String(), stop: stop}, nil
+	return &demo{emu: emu, url: "http://" + ln.Addr().String(), stop: stop, tenant: t, key: key}, nil
+}
+
+// demoClock is the emulated time at real time now: demoSpeed times the time since anchor.
+// It moves by whole days first, so that a demo left running for days does not overflow.
+func demoClock(anchor, now time.Time) time.Time {
+	secs := now.Sub(anchor).Seconds() * demoSpeed
+	days := math.Floor(secs / 86400)
+	return anchor.AddDate(0, 0, int(days)).Add(time.Duration((secs - days*86400) * float64(time.Second)))
 }
 
 // flags points the USCIS flags at the emulator with its default credentials.
@@ -78,10 +88,7 @@ func (d *demo) flags(f uscisFlags) uscisFlags {
 // seed makes (or finds) the demo tenant, issues it a key, prints the key and tracks the
 // demo receipts. Run again on the same database it reuses the tenant and its receipts.
 func (d *demo) seed(ctx context.Context, st *store.Store, tr *tracking.Service, out io.Writer) error {
-	t, key, err := demoKey(ctx, st)
-	if err != nil {
-		return err
-	}
+	t, key := d.tenant, d.key
 	numbers := append(d.emu.Synthetic(demoSynthetic), demoSandbox...)
 	reqs := make([]tracking.Request, len(numbers))
 	for i, n := range numbers {

@@ -261,3 +261,20 @@ func TestServeTakesStatusOverrides(t *testing.T) {
 		t.Fatalf("bad overrides: err %v, output %s", err, msg)
 	}
 }
+
+// TestDemoClockRunsOnAcrossRestarts: the demo's emulated time is a function of the real
+// time since the demo firm was made, so a restart continues it, and days of real time do
+// not overflow it.
+func TestDemoClockRunsOnAcrossRestarts(t *testing.T) {
+	anchor := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	if got := demoClock(anchor, anchor); !got.Equal(anchor) {
+		t.Fatalf("at the anchor: %v", got)
+	}
+	if got := demoClock(anchor, anchor.Add(time.Second)); !got.Equal(anchor.Add(12 * time.Hour)) {
+		t.Fatalf("one real second later: %v, want twelve emulated hours", got)
+	}
+	a, b := demoClock(anchor, anchor.Add(10*24*time.Hour)), demoClock(anchor, anchor.Add(10*24*time.Hour+time.Second))
+	if !b.After(a) || a.Year() < 2026+1000 {
+		t.Fatalf("after ten real days: %v then %v", a, b)
+	}
+}
