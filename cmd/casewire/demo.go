@@ -53,7 +53,7 @@ func startDemo(ctx context.Context, st *store.Store) (*demo, error) {
 	anchor := t.CreateTime
 	// Tokens live 30 real minutes: on the emulated clock that is 30 minutes × demoSpeed.
 	emu := emulator.New(emulator.Options{Seed: demoSeed, Start: anchor,
-		Clock: func() time.Time { return demoClock(anchor, time.Now()) },
+		Clock:    func() time.Time { return demoClock(anchor, time.Now()) },
 		TokenTTL: 30 * time.Minute * demoSpeed})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
