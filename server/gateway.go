@@ -44,6 +44,7 @@ func (s *Server) gateway(ctx context.Context, addr string) (http.Handler, func()
 				UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 			},
 		}),
+		runtime.WithRoutingErrorHandler(routingError),
 		runtime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs(gatewayHeader, s.gatewaySecret)
 		}),
@@ -107,4 +108,17 @@ func (s *Server) loopbackCredentials() (credentials.TransportCredentials, error)
 			return errors.New("server: gateway reached a server with another certificate")
 		},
 	}), nil
+}
+
+// routingError answers a request the facade has no route for with the HTTP status that
+// says why (404, or 405 for a path that exists with another method) and a JSON body.
+func routingError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler,
+	w http.ResponseWriter, r *http.Request, status int) {
+	if status != http.StatusMethodNotAllowed {
+		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, status)
+		return
+	}
+	writeJSON(w, status, map[string]any{
+		"code": 12, "message": r.Method + " is not allowed on " + r.URL.Path, "details": []any{},
+	})
 }

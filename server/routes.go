@@ -61,7 +61,7 @@ func (s *Server) handler(ctx context.Context, addr string) (http.Handler, func()
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{
-			"code": 5, "message": "no route for " + r.Method + " " + r.URL.Path,
+			"code": 5, "message": "no route for " + r.Method + " " + r.URL.Path, "details": []any{},
 		})
 	})
 	return s.limitBody(mux), closeGateway, nil

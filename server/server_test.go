@@ -109,6 +109,15 @@ func TestUnknownRouteAnswers404JSON(t *testing.T) {
 	}
 }
 
+func TestWrongMethodAnswers405JSON(t *testing.T) {
+	s := servertest.Start(t, nil)
+	var out map[string]any
+	code := doJSON(t, s, http.MethodDelete, "/v1/receipts", s.Key, "", &out)
+	if code != http.StatusMethodNotAllowed || out["message"] == nil {
+		t.Fatalf("DELETE /v1/receipts: %d %v, want 405 with a JSON message", code, out)
+	}
+}
+
 func TestOversizedBodyIsRefused(t *testing.T) {
 	s := servertest.Start(t, nil)
 	big := `{"title":"` + strings.Repeat("a", 5<<20) + `"}`
