@@ -22,7 +22,10 @@ func (a audit) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 		res, err := next(ctx, req)
 		c := callFrom(ctx)
-		if !isRead(methodOf(c.procedure)) && c.principal.TenantID != "" {
+		// Calls refused by the rate limit are not written: a flood must not become a flood
+		// of writes. They are counted in the request metrics.
+		if !isRead(methodOf(c.procedure)) && c.principal.TenantID != "" &&
+			connect.CodeOf(err) != connect.CodeResourceExhausted {
 			msg, _ := req.Any().(proto.Message)
 			resource := resourceOf(msg)
 			if resource == "" && res != nil {

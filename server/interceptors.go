@@ -37,9 +37,10 @@ func callFrom(ctx context.Context) *call {
 func tenantID(ctx context.Context) string { return callFrom(ctx).principal.TenantID }
 
 // interceptors run around every RPC, outermost first: observe (log and metrics), then
-// authenticate (key, scope and rate), then audit, then error mapping next to the handler.
+// audit, which sees the outcome of everything inside it (a refused scope or rate too),
+// then authenticate (key, scope and rate), then error mapping next to the handler.
 func (s *Server) interceptors() []connect.Interceptor {
-	return []connect.Interceptor{observe{s}, authenticate{s}, audit{s}, mapErrors{s}}
+	return []connect.Interceptor{observe{s}, audit{s}, authenticate{s}, mapErrors{s}}
 }
 
 // begin builds the call of a request from its headers and peer.

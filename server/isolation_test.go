@@ -273,3 +273,60 @@ func aKey(t *testing.T, e *isoEnv) string {
 
 // getErr keeps the error of a call whose answer a row does not need.
 func getErr[T any](_ T, err error) error { return err }
+
+// mutations are the procedures that change something: every one but the reads.
+func mutations() []string {
+	var out []string
+	for _, p := range allProcedures() {
+		method := p[strings.LastIndex(p, "/")+1:]
+		read := false
+		for _, prefix := range []string{"Get", "List", "Watch", "Export", "Classify"} {
+			read = read || strings.HasPrefix(method, prefix)
+		}
+		if !read {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestReadKeyCannotMutateAndEveryMutationIsAudited walks every mutating method: a read-only
+// key is refused before the handler runs, and an admin key's call, whatever its outcome,
+// leaves an audit entry naming the method.
+func TestReadKeyCannotMutateAndEveryMutationIsAudited(t *testing.T) {
+	s := startWebhooks(t, true)
+	ctx := context.Background()
+	admin := s.Clients(s.Key, "connect")
+	res, err := admin.APIKeys.CreateApiKey(ctx, connect.NewRequest(&casewirev1.CreateApiKeyRequest{
+		ApiKey: &casewirev1.ApiKey{Scope: casewirev1.Scope_SCOPE_READ}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readKey := res.Msg.GetApiKey().GetKey()
+	muts := mutations()
+	if len(muts) < 15 {
+		t.Fatalf("only %d mutating methods found", len(muts))
+	}
+	for _, p := range muts {
+		if err := callEmpty(s, readKey, p); connect.CodeOf(err) != connect.CodePermissionDenied {
+			t.Errorf("%s with a read key: %v, want PermissionDenied", p, err)
+		}
+		_ = callEmpty(s, s.Key, p)
+	}
+	audit, err := admin.Audit.ListAuditEntries(ctx, connect.NewRequest(&casewirev1.ListAuditEntriesRequest{PageSize: 1000}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, denied := map[string]bool{}, map[string]bool{}
+	for _, e := range audit.Msg.GetAuditEntries() {
+		seen["/"+e.GetAction()] = true
+		if e.GetOutcome() == "permission_denied" {
+			denied["/"+e.GetAction()] = true
+		}
+	}
+	for _, p := range muts {
+		if !seen[p] || !denied[p] {
+			t.Errorf("%s: audited %v, refusal audited %v", p, seen[p], denied[p])
+		}
+	}
+}
