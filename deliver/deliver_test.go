@@ -264,8 +264,9 @@ func TestSlowEndpointDoesNotDelayOthers(t *testing.T) {
 		f.emit(t, fmt.Sprintf("IOE09%08d", i), 1, "review")
 	}
 	wait(t, "fast endpoint", func() bool { return fast.count() == 30 })
+	n := slow.count()
 	close(release)
-	if n := slow.count(); n > 2 {
+	if n > 2 {
 		t.Fatalf("slow endpoint got %d concurrent requests, bound is 2", n)
 	}
 }
@@ -394,5 +395,42 @@ func TestEncryptionKeyRotationReencrypts(t *testing.T) {
 	plain, err := onlyNew.Open(row.Secret, []byte(ep.ID))
 	if err != nil || string(plain) == secret {
 		t.Fatalf("current secret: %v", err)
+	}
+}
+
+// TestDeadEndpointsCannotTakeThePoolFromAHealthyOne: more hanging endpoints than workers,
+// none of which has ever answered, hold only the shared bound of untrusted endpoints; an
+// endpoint that has been succeeding keeps getting its deliveries. Without the bound every
+// worker would hang and the wait below would fail.
+func TestDeadEndpointsCannotTakeThePoolFromAHealthyOne(t *testing.T) {
+	f := start(t, Config{Workers: 8, PerEndpoint: 1, Timeout: 30 * time.Second})
+	healthy := newReceiver(t, nil)
+	f.endpoint(t, healthy.URL, Filter{})
+	f.emit(t, "IOE0900000001", 1, "review")
+	wait(t, "the healthy endpoint's first success", func() bool { return healthy.count() == 1 })
+	time.Sleep(1100 * time.Millisecond) // let the endpoint cache see the success
+
+	release := make(chan struct{})
+	defer close(release)
+	hung := make([]*receiver, 12)
+	for i := range hung {
+		hung[i] = newReceiver(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		})
+		f.endpoint(t, hung[i].URL, Filter{})
+	}
+	for i := range 10 {
+		f.emit(t, fmt.Sprintf("IOE09%08d", 100+i), 1, "review")
+	}
+	wait(t, "the healthy endpoint's deliveries", func() bool { return healthy.count() == 11 })
+	inFlight := 0
+	for _, h := range hung {
+		inFlight += h.count()
+	}
+	if limit := max(2*1, 8/untrustedShare); inFlight > limit {
+		t.Fatalf("%d requests hang at untrusted endpoints, bound is %d", inFlight, limit)
 	}
 }

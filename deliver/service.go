@@ -105,7 +105,10 @@ type Service struct {
 	river  *river.Client[*sql.Tx]
 	client *http.Client
 	limit  *limiter
-	cache  *endpointCache
+	// untrusted bounds the workers that endpoints without a recent success may hold, so
+	// that a crowd of dead or new endpoints cannot take the whole pool from healthy ones.
+	untrusted chan struct{}
+	cache     *endpointCache
 	// stmts keeps the worker's statements prepared; fast is an ent client on it.
 	stmts *stmtCache
 	fast  *ent.Client
@@ -119,7 +122,8 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	}
 	cfg.defaults()
 	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint),
-		cache: newEndpointCache(), stmts: newStmtCache(st.DB)}
+		untrusted: make(chan struct{}, max(2*cfg.PerEndpoint, cfg.Workers/untrustedShare)),
+		cache:     newEndpointCache(), stmts: newStmtCache(st.DB)}
 	s.fast = s.stmts.entOn(st.Dialect)
 	s.client = s.httpClient()
 	workers := river.NewWorkers()

@@ -70,11 +70,35 @@ func (s *Service) work(ctx context.Context, id string) error {
 		return river.JobSnooze(100*time.Millisecond + rand.N(200*time.Millisecond))
 	}
 	defer release()
+	leave, ok := s.enterUntrusted(ep)
+	if !ok {
+		return river.JobSnooze(2*time.Second + rand.N(4*time.Second))
+	}
+	defer leave()
 	ev, err := s.fast.Event.Get(ctx, d.EventID)
 	if err != nil {
 		return fmt.Errorf("deliver: event: %w", err)
 	}
 	return s.record(ctx, d, ep, s.send(ctx, ep.URL, keys, ev))
+}
+
+// untrustedShare is the part of the pool (one in untrustedShare workers, and never fewer
+// than two endpoints' bounds) that endpoints without a recent success share.
+const untrustedShare = 4
+
+// enterUntrusted takes a place in the shared bound of endpoints that have never answered
+// 2xx or are failing now; an endpoint that is succeeding passes freely. ok is false when
+// the bound is full: the job snoozes and its worker goes to other work.
+func (s *Service) enterUntrusted(ep *ent.WebhookEndpoint) (leave func(), ok bool) {
+	if ep.LastSuccessTime != nil && ep.FailingSinceTime == nil {
+		return func() {}, true
+	}
+	select {
+	case s.untrusted <- struct{}{}:
+		return func() { <-s.untrusted }, true
+	default:
+		return nil, false
+	}
 }
 
 func cmpErr(first, second error) error {
