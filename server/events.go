@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -83,7 +82,7 @@ func (e *eventService) feed(ctx context.Context, after int64, types []casewirev1
 		if t == casewirev1.EventType_EVENT_TYPE_UNSPECIFIED || casewirev1.EventType_name[int32(t)] == "" {
 			return nil, invalid("types", "holds an unknown event type")
 		}
-		names = append(names, strings.ToLower(strings.TrimPrefix(t.String(), "EVENT_TYPE_")))
+		names = append(names, timeline.EventTypeName(t))
 	}
 	return q.Where(event.TypeIn(names...)), nil
 }

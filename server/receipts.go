@@ -8,6 +8,7 @@ import (
 
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/receipt"
+	"github.com/casewire/casewire/timeline"
 	"github.com/casewire/casewire/tracking"
 )
 
@@ -90,10 +91,10 @@ func (r *receiptService) ListReceipts(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return nil, err
 	}
-	f := tracking.Filter{Category: categoryFromProto(m.GetCategory()), MatterID: m.GetMatterId(),
+	f := tracking.Filter{Category: timeline.CategoryName(m.GetCategory()), MatterID: m.GetMatterId(),
 		Label: m.GetLabel()}
 	if m.GetCategory() != casewirev1.Category_CATEGORY_UNSPECIFIED &&
-		categoryToProto(f.Category) != m.GetCategory() {
+		timeline.Category(f.Category) != m.GetCategory() {
 		return nil, invalid("category", "is not a known category")
 	}
 	if m.ActionRequired != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/casewire/casewire/ent/webhookendpoint"
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/gen/casewire/v1/casewirev1connect"
+	"github.com/casewire/casewire/timeline"
 )
 
 // WebhookBackend is the delivery service behind the Webhook API (package deliver's
@@ -362,10 +363,10 @@ func filterFromProto(f *casewirev1.EventFilter) (deliver.Filter, error) {
 		if t == casewirev1.EventType_EVENT_TYPE_UNSPECIFIED || casewirev1.EventType_name[int32(t)] == "" {
 			return out, invalid("webhook_endpoint.filter.event_types", "holds an unknown type")
 		}
-		out.EventTypes = append(out.EventTypes, strings.ToLower(strings.TrimPrefix(t.String(), "EVENT_TYPE_")))
+		out.EventTypes = append(out.EventTypes, timeline.EventTypeName(t))
 	}
 	for _, c := range f.GetCategories() {
-		name := categoryFromProto(c)
+		name := timeline.CategoryName(c)
 		if name == "" || casewirev1.Category_name[int32(c)] == "" {
 			return out, invalid("webhook_endpoint.filter.categories", "holds an unknown category")
 		}
@@ -379,10 +380,10 @@ func filterToProto(f deliver.Filter) *casewirev1.EventFilter {
 		MatterIds: f.MatterIDs, Labels: f.Labels}
 	for _, t := range f.EventTypes {
 		out.EventTypes = append(out.EventTypes,
-			casewirev1.EventType(casewirev1.EventType_value["EVENT_TYPE_"+strings.ToUpper(t)]))
+			timeline.EventType(t))
 	}
 	for _, c := range f.Categories {
-		out.Categories = append(out.Categories, categoryToProto(c))
+		out.Categories = append(out.Categories, timeline.Category(c))
 	}
 	return out
 }
@@ -415,7 +416,7 @@ func deliveryToProto(r *ent.Delivery) *casewirev1.Delivery {
 	}
 	return &casewirev1.Delivery{
 		Id: r.ID, WebhookEndpointId: r.EndpointID, EventId: r.EventID,
-		EventType: casewirev1.EventType(casewirev1.EventType_value["EVENT_TYPE_"+strings.ToUpper(r.EventType)]),
+		EventType: timeline.EventType(r.EventType),
 		State:     state, AttemptCount: int32(r.AttemptCount), CreateTime: ts(r.CreateTime),
 		LastAttemptTime: tsp(r.LastAttemptTime), NextAttemptTime: tsp(r.NextAttemptTime),
 		LastStatusCode: int32(r.LastStatusCode), LastError: r.LastError,

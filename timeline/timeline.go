@@ -48,7 +48,7 @@ func DecodeCursor(c string) (int64, error) {
 func EventProto(r *ent.Event) *casewirev1.Event {
 	out := &casewirev1.Event{
 		Id:                r.ID,
-		Type:              casewirev1.EventType(enumValue(casewirev1.EventType_value, "EVENT_TYPE_", r.Type)),
+		Type:              EventType(r.Type),
 		ReceiptNumber:     r.ReceiptNumber,
 		Sequence:          r.Sequence,
 		Cursor:            EncodeCursor(r.FeedSeq),
@@ -80,13 +80,39 @@ func Status(category, outcome string, action bool, match, canonical, formType st
 		return nil
 	}
 	return &casewirev1.NormalizedStatus{
-		Category:       casewirev1.Category(enumValue(casewirev1.Category_value, "CATEGORY_", category)),
+		Category:       Category(category),
 		Outcome:        casewirev1.Outcome(enumValue(casewirev1.Outcome_value, "OUTCOME_", outcome)),
 		ActionRequired: action,
 		Match:          casewirev1.MatchKind(enumValue(casewirev1.MatchKind_value, "MATCH_KIND_", match)),
 		CanonicalTitle: canonical,
 		FormType:       formType,
 	}
+}
+
+// Category maps a stored taxonomy name to its enum; unspecified when empty or unknown.
+func Category(name string) casewirev1.Category {
+	return casewirev1.Category(enumValue(casewirev1.Category_value, "CATEGORY_", name))
+}
+
+// CategoryName maps an enum to its stored taxonomy name, "" for unspecified.
+func CategoryName(c casewirev1.Category) string { return enumName(c.String(), "CATEGORY_", c == 0) }
+
+// EventType maps a stored event type name to its enum; unspecified when empty or unknown.
+func EventType(name string) casewirev1.EventType {
+	return casewirev1.EventType(enumValue(casewirev1.EventType_value, "EVENT_TYPE_", name))
+}
+
+// EventTypeName maps an enum to its stored name, "" for unspecified.
+func EventTypeName(t casewirev1.EventType) string {
+	return enumName(t.String(), "EVENT_TYPE_", t == 0)
+}
+
+// enumName is the stored lower-case name of an enum value's name.
+func enumName(full, prefix string, unspecified bool) string {
+	if unspecified {
+		return ""
+	}
+	return strings.ToLower(strings.TrimPrefix(full, prefix))
 }
 
 // enumValue maps a stored lower-case name to its enum number, 0 when empty or unknown.

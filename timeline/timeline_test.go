@@ -42,3 +42,22 @@ func TestEventProtoCarriesCursorAndNames(t *testing.T) {
 		t.Fatal("an event with no USCIS text has a uscis block")
 	}
 }
+
+func TestEnumNamesRoundTrip(t *testing.T) {
+	for v := range casewirev1.Category_name {
+		c := casewirev1.Category(v)
+		if got := Category(CategoryName(c)); got != c {
+			t.Errorf("category %v -> %q -> %v", c, CategoryName(c), got)
+		}
+	}
+	for v := range casewirev1.EventType_name {
+		e := casewirev1.EventType(v)
+		if got := EventType(EventTypeName(e)); got != e {
+			t.Errorf("event type %v -> %q -> %v", e, EventTypeName(e), got)
+		}
+	}
+	if CategoryName(casewirev1.Category_CATEGORY_EVIDENCE_REQUEST) != "evidence_request" ||
+		Category("not_a_category") != casewirev1.Category_CATEGORY_UNSPECIFIED {
+		t.Fatal("names do not follow the taxonomy")
+	}
+}
