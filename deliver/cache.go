@@ -72,18 +72,33 @@ func (c *endpointCache) recentlyHealthy(id string, now time.Time) bool {
 	return e != nil && now.Sub(e.healthyAt) < time.Second && now.Sub(e.healthyAt) >= 0
 }
 
+// markHealthy and markUnhealthy also bring the cached row's health up to date, so that
+// the queue a job belongs on is decided on what this process has just seen. The row is
+// copied: callers may hold the old one.
 func (c *endpointCache) markHealthy(id string, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.m[id]; e != nil {
 		e.healthyAt = now
+		if !trusted(e.row) {
+			row := *e.row
+			at := now.UTC()
+			row.LastSuccessTime, row.FailingSinceTime = &at, nil
+			e.row = &row
+		}
 	}
 }
 
-func (c *endpointCache) markUnhealthy(id string) {
+func (c *endpointCache) markUnhealthy(id string, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e := c.m[id]; e != nil {
 		e.healthyAt = time.Time{}
+		if e.row.FailingSinceTime == nil {
+			row := *e.row
+			at := now.UTC()
+			row.FailingSinceTime = &at
+			e.row = &row
+		}
 	}
 }

@@ -8,9 +8,13 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/event"
 	"github.com/casewire/casewire/secretbox"
 	"github.com/casewire/casewire/store/storetest"
@@ -433,4 +437,62 @@ func TestDeadEndpointsCannotTakeThePoolFromAHealthyOne(t *testing.T) {
 	if limit := max(2*1, 8/untrustedShare); inFlight > limit {
 		t.Fatalf("%d requests hang at untrusted endpoints, bound is %d", inFlight, limit)
 	}
+}
+
+// TestQueuesFollowEndpointHealth: a new endpoint's deliveries start on the untrusted
+// queue; once it has succeeded they go on the healthy queue; a failed attempt retries on
+// the untrusted queue, and the job it leaves behind does nothing if it runs again.
+func TestQueuesFollowEndpointHealth(t *testing.T) {
+	f := start(t, Config{Schedule: Schedule{time.Second}})
+	ctx := context.Background()
+	failing := false
+	var mu sync.Mutex
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if failing {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	queueOf := func(d *ent.Delivery) string {
+		var q string
+		if err := f.st.DB.QueryRowContext(ctx, "SELECT queue FROM river_job WHERE id = "+
+			fmt.Sprint(d.JobID)).Scan(&q); err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+
+	first := f.emit(t, "IOE0900000001", 1, "review")
+	d := f.waitState(t, ep.ID, first.ID, StateSucceeded)
+	if q := queueOf(d); q != QueueUntrusted {
+		t.Fatalf("a new endpoint's delivery ran on %q", q)
+	}
+	second := f.emit(t, "IOE0900000002", 1, "review")
+	if q := queueOf(f.deliveryOf(t, ep.ID, second.ID)); q != Queue {
+		t.Fatalf("a succeeding endpoint's delivery was queued on %q", q)
+	}
+	f.waitState(t, ep.ID, second.ID, StateSucceeded)
+
+	mu.Lock()
+	failing = true
+	mu.Unlock()
+	third := f.emit(t, "IOE0900000003", 1, "review")
+	wait(t, "the failed attempt", func() bool { return f.deliveryOf(t, ep.ID, third.ID).AttemptCount == 1 })
+	d = f.deliveryOf(t, ep.ID, third.ID)
+	if q := queueOf(d); q != QueueUntrusted || d.State != StatePending {
+		t.Fatalf("after a failure the delivery is %s on %q", d.State, q)
+	}
+	old := f.deliveryOf(t, ep.ID, second.ID).JobID // a job of this endpoint that has finished
+	if err := f.svc.work(ctx, &rivertype.JobRow{ID: old, Queue: QueueUntrusted}, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.attempts(t, d.ID)); n != 1 {
+		t.Fatalf("a job that is no longer the delivery's made an attempt: %d attempts", n)
+	}
+	mu.Lock()
+	failing = false
+	mu.Unlock()
+	f.waitState(t, ep.ID, third.ID, StateSucceeded)
 }

@@ -125,7 +125,7 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, spec 
 		if out, err = upd.Save(ctx); err != nil || !resume {
 			return err
 		}
-		return s.resume(ctx, tx, id)
+		return s.resume(ctx, tx, out)
 	})
 	return out, err
 }
@@ -263,7 +263,7 @@ func (s *Service) Test(ctx context.Context, tenantID, id string) (*ent.Delivery,
 		if err != nil {
 			return err
 		}
-		if err := s.insert(ctx, tx, []*ent.DeliveryCreate{newDelivery(tx, id, ev)}); err != nil {
+		if err := s.insert(ctx, tx, []outgoing{newDelivery(tx, ep, ev)}); err != nil {
 			return err
 		}
 		out, err = tx.Ent.Delivery.Query().Where(delivery.EventID(ev.ID)).Only(ctx)
@@ -279,7 +279,8 @@ func (s *Service) Test(ctx context.Context, tenantID, id string) (*ent.Delivery,
 func (s *Service) Redeliver(ctx context.Context, tenantID, endpointID, eventID string) (*ent.Delivery, error) {
 	var out *ent.Delivery
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := endpoint(ctx, tx.Ent, tenantID, endpointID); err != nil {
+		ep, err := endpoint(ctx, tx.Ent, tenantID, endpointID)
+		if err != nil {
 			return err
 		}
 		ev, err := tx.Ent.Event.Query().
@@ -290,9 +291,9 @@ func (s *Service) Redeliver(ctx context.Context, tenantID, endpointID, eventID s
 		if err != nil {
 			return err
 		}
-		c := newDelivery(tx, endpointID, ev)
-		dID, _ := c.Mutation().ID()
-		if err := s.insert(ctx, tx, []*ent.DeliveryCreate{c}); err != nil {
+		c := newDelivery(tx, ep, ev)
+		dID, _ := c.row.Mutation().ID()
+		if err := s.insert(ctx, tx, []outgoing{c}); err != nil {
 			return err
 		}
 		out, err = tx.Ent.Delivery.Get(ctx, dID)
@@ -322,10 +323,10 @@ func (s *Service) Replay(ctx context.Context, tenantID, endpointID string, since
 			if err != nil || len(evs) == 0 {
 				return err
 			}
-			var rows []*ent.DeliveryCreate
+			var rows []outgoing
 			for _, ev := range evs {
 				if ev.Type != typeTest && matches(ep, ev) {
-					rows = append(rows, newDelivery(tx, ep.ID, ev))
+					rows = append(rows, newDelivery(tx, ep, ev))
 				}
 			}
 			if err := s.insert(ctx, tx, rows); err != nil {

@@ -3,6 +3,7 @@ package deliver
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -31,9 +32,30 @@ type deliverArgs struct {
 // Kind names the job kind.
 func (deliverArgs) Kind() string { return "casewire_deliver" }
 
-// InsertOpts puts deliveries on their queue.
+// InsertOpts puts deliveries on the queue of endpoints that are succeeding unless a
+// delivery says otherwise.
 func (deliverArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: Queue}
+}
+
+// queueFor is the queue of a new job for ep: endpoints that have answered 2xx and are not
+// failing now share most of the pool; the others, new or failing, share the rest, so that
+// a crowd of dead endpoints never reaches the queue healthy ones are worked from.
+func queueFor(ep *ent.WebhookEndpoint) string {
+	if trusted(ep) {
+		return Queue
+	}
+	return QueueUntrusted
+}
+
+func trusted(ep *ent.WebhookEndpoint) bool {
+	return ep.LastSuccessTime != nil && ep.FailingSinceTime == nil
+}
+
+// outgoing is a delivery row to insert and the queue of its job.
+type outgoing struct {
+	row   *ent.DeliveryCreate
+	queue string
 }
 
 // Enqueue records a delivery of each event to each of its tenant's enabled endpoints
@@ -42,7 +64,7 @@ func (deliverArgs) InsertOpts() river.InsertOpts {
 // detect.Outbox.
 func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, events []*ent.Event) error {
 	endpoints := map[string][]*ent.WebhookEndpoint{}
-	var rows []*ent.DeliveryCreate
+	var rows []outgoing
 	for _, ev := range events {
 		eps, ok := endpoints[ev.TenantID]
 		if !ok {
@@ -57,7 +79,7 @@ func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, events []*ent.Event
 		}
 		for _, ep := range eps {
 			if matches(ep, ev) {
-				rows = append(rows, newDelivery(tx, ep.ID, ev))
+				rows = append(rows, newDelivery(tx, ep, ev))
 			}
 		}
 	}
@@ -71,17 +93,18 @@ func matches(ep *ent.WebhookEndpoint, ev *ent.Event) bool {
 	return ParseFilter(ep.FilterJSON).Match(ev)
 }
 
-func newDelivery(tx *store.Tx, endpointID string, ev *ent.Event) *ent.DeliveryCreate {
-	return tx.Ent.Delivery.Create().SetID(schema.NewID("dlv")).SetTenantID(ev.TenantID).
-		SetEndpointID(endpointID).SetEventID(ev.ID).SetEventType(ev.Type).
-		SetReceiptNumber(ev.ReceiptNumber).SetSequence(ev.Sequence)
+func newDelivery(tx *store.Tx, ep *ent.WebhookEndpoint, ev *ent.Event) outgoing {
+	return outgoing{queue: queueFor(ep), row: tx.Ent.Delivery.Create().
+		SetID(schema.NewID("dlv")).SetTenantID(ev.TenantID).SetEndpointID(ep.ID).
+		SetEventID(ev.ID).SetEventType(ev.Type).SetReceiptNumber(ev.ReceiptNumber).
+		SetSequence(ev.Sequence)}
 }
 
 // insertChunk keeps bulk inserts under SQLite's limit on bound variables.
 const insertChunk = 500
 
 // insert writes delivery rows and their jobs in tx.
-func (s *Service) insert(ctx context.Context, tx *store.Tx, rows []*ent.DeliveryCreate) error {
+func (s *Service) insert(ctx context.Context, tx *store.Tx, rows []outgoing) error {
 	for len(rows) > 0 {
 		n := min(len(rows), insertChunk)
 		if err := s.insertChunk(ctx, tx, rows[:n]); err != nil {
@@ -92,32 +115,51 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, rows []*ent.Delivery
 	return nil
 }
 
-func (s *Service) insertChunk(ctx context.Context, tx *store.Tx, rows []*ent.DeliveryCreate) error {
+func (s *Service) insertChunk(ctx context.Context, tx *store.Tx, rows []outgoing) error {
 	params := make([]river.InsertManyParams, len(rows))
+	creates := make([]*ent.DeliveryCreate, len(rows))
 	for i, r := range rows {
-		id, _ := r.Mutation().ID()
-		params[i] = river.InsertManyParams{Args: deliverArgs{DeliveryID: id}}
+		id, _ := r.row.Mutation().ID()
+		params[i] = jobParams(id, r.queue, time.Time{})
+		creates[i] = r.row
 	}
 	jobs, err := s.river.InsertManyTx(ctx, tx.SQL, params)
 	if err != nil {
 		return fmt.Errorf("deliver: insert jobs: %w", err)
 	}
-	for i, r := range rows {
+	for i, r := range creates {
 		r.SetJobID(jobs[i].Job.ID)
 	}
-	if err := tx.Ent.Delivery.CreateBulk(rows...).Exec(ctx); err != nil {
+	if err := tx.Ent.Delivery.CreateBulk(creates...).Exec(ctx); err != nil {
 		return fmt.Errorf("deliver: insert deliveries: %w", err)
 	}
 	return nil
 }
 
-// requeue gives existing deliveries new jobs and makes them pending, in tx.
-func (s *Service) requeue(ctx context.Context, tx *store.Tx, ids []string) error {
+func jobParams(deliveryID, queue string, at time.Time) river.InsertManyParams {
+	return river.InsertManyParams{Args: deliverArgs{DeliveryID: deliveryID},
+		InsertOpts: &river.InsertOpts{Queue: queue, ScheduledAt: at}}
+}
+
+// newJob inserts a job for delivery d on queue, to run at at (now when zero), in tx; the
+// caller makes it d's job. The job d had before is left with nothing to do: should it
+// run, it finds that d names another job and does nothing.
+func (s *Service) newJob(ctx context.Context, tx *store.Tx, d *ent.Delivery, queue string, at time.Time) (int64, error) {
+	job, err := s.river.InsertTx(ctx, tx.SQL, deliverArgs{DeliveryID: d.ID},
+		&river.InsertOpts{Queue: queue, ScheduledAt: at})
+	if err != nil {
+		return 0, fmt.Errorf("deliver: insert job: %w", err)
+	}
+	return job.Job.ID, nil
+}
+
+// requeue gives existing deliveries new jobs on queue and makes them pending, in tx.
+func (s *Service) requeue(ctx context.Context, tx *store.Tx, ids []string, queue string) error {
 	for len(ids) > 0 {
 		n := min(len(ids), insertChunk)
 		params := make([]river.InsertManyParams, n)
 		for i, id := range ids[:n] {
-			params[i] = river.InsertManyParams{Args: deliverArgs{DeliveryID: id}}
+			params[i] = jobParams(id, queue, time.Time{})
 		}
 		jobs, err := s.river.InsertManyTx(ctx, tx.SQL, params)
 		if err != nil {
@@ -136,12 +178,12 @@ func (s *Service) requeue(ctx context.Context, tx *store.Tx, ids []string) error
 }
 
 // Resume makes the paused deliveries of an endpoint pending again, in tx.
-func (s *Service) resume(ctx context.Context, tx *store.Tx, endpointID string) error {
+func (s *Service) resume(ctx context.Context, tx *store.Tx, ep *ent.WebhookEndpoint) error {
 	ids, err := tx.Ent.Delivery.Query().
-		Where(delivery.EndpointID(endpointID), delivery.State(StatePaused)).
+		Where(delivery.EndpointID(ep.ID), delivery.State(StatePaused)).
 		Order(ent.Asc(delivery.FieldSequence), ent.Asc(delivery.FieldID)).IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("deliver: paused deliveries: %w", err)
 	}
-	return s.requeue(ctx, tx, ids)
+	return s.requeue(ctx, tx, ids, queueFor(ep))
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // record writes an attempt and its consequences in one transaction: the delivery's new
-// state, the endpoint's health, and, when the endpoint must be disabled, that event.
-func (s *Service) record(ctx context.Context, d *ent.Delivery, ep *ent.WebhookEndpoint, res result) error {
+// state, the endpoint's health, and, when the endpoint must be disabled, that event. A
+// failed attempt from the queue of healthy endpoints retries on the other queue.
+func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep *ent.WebhookEndpoint, res result) error {
 	var next error
 	var notify bool
 	err := s.inTx(ctx, func(tx *store.Tx) error {
@@ -70,7 +71,15 @@ func (s *Service) record(ctx context.Context, d *ent.Delivery, ep *ent.WebhookEn
 		if res.retryAfter > 0 {
 			wait = res.retryAfter
 		}
-		next = river.JobSnooze(wait)
+		if queue == QueueUntrusted {
+			next = river.JobSnooze(wait)
+		} else {
+			id, err := s.newJob(ctx, tx, d, QueueUntrusted, now.Add(wait))
+			if err != nil {
+				return err
+			}
+			upd.SetJobID(id)
+		}
 		return upd.SetNextAttemptTime(now.Add(wait)).Exec(ctx)
 	})
 	if err != nil {
@@ -104,7 +113,7 @@ func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now 
 
 // markFailing starts the endpoint's failure clock if it is not running.
 func (s *Service) markFailing(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
-	s.cache.markUnhealthy(id)
+	s.cache.markUnhealthy(id, now)
 	return tx.Ent.WebhookEndpoint.Update().
 		Where(webhookendpoint.ID(id), webhookendpoint.FailingSinceTimeIsNil()).
 		SetFailingSinceTime(now.UTC()).Exec(ctx)

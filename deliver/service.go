@@ -21,8 +21,14 @@ import (
 	"github.com/casewire/casewire/store"
 )
 
-// Queue is the job queue deliveries run on.
-const Queue = "webhooks"
+// The job queues deliveries run on: Queue for endpoints that are succeeding and
+// QueueUntrusted for the others, which have never answered 2xx or are failing now. Each has
+// its own part of the pool, so no number of dead endpoints can hold a worker that healthy
+// ones need, nor fill the queue their jobs are fetched from.
+const (
+	Queue          = "webhooks"
+	QueueUntrusted = "webhooks_untrusted"
+)
 
 // Defaults of Config.
 const (
@@ -48,8 +54,9 @@ type Config struct {
 	DisableAfter time.Duration
 	// Schedule is the retry schedule; nil means DefaultSchedule.
 	Schedule Schedule
-	// Workers is the shared pool size and PerEndpoint bounds the attempts in flight to one
-	// endpoint in this process.
+	// Workers is the pool size and PerEndpoint bounds the attempts in flight to one
+	// endpoint in this process. Endpoints without a recent success share a quarter of the
+	// pool (at least two endpoints' bounds, at most half of it); the others share the rest.
 	Workers, PerEndpoint int
 	// FetchCooldown and FetchPollInterval tune how fast idle workers find new jobs.
 	FetchCooldown, FetchPollInterval time.Duration
@@ -105,10 +112,7 @@ type Service struct {
 	river  *river.Client[*sql.Tx]
 	client *http.Client
 	limit  *limiter
-	// untrusted bounds the workers that endpoints without a recent success may hold, so
-	// that a crowd of dead or new endpoints cannot take the whole pool from healthy ones.
-	untrusted chan struct{}
-	cache     *endpointCache
+	cache  *endpointCache
 	// stmts keeps the worker's statements prepared; fast is an ent client on it.
 	stmts *stmtCache
 	fast  *ent.Client
@@ -122,14 +126,13 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	}
 	cfg.defaults()
 	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint),
-		untrusted: make(chan struct{}, max(2*cfg.PerEndpoint, cfg.Workers/untrustedShare)),
-		cache:     newEndpointCache(), stmts: newStmtCache(st.DB)}
+		cache: newEndpointCache(), stmts: newStmtCache(st.DB)}
 	s.fast = s.stmts.entOn(st.Dialect)
 	s.client = s.httpClient()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{s: s})
 	rc, err := river.NewClient(driver(st), &river.Config{
-		Queues:               map[string]river.QueueConfig{Queue: {MaxWorkers: cfg.Workers}},
+		Queues:               queues(cfg.Workers, cfg.PerEndpoint),
 		Workers:              workers,
 		FetchCooldown:        cfg.FetchCooldown,
 		FetchPollInterval:    cfg.FetchPollInterval,
@@ -144,6 +147,19 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	}
 	s.river = rc
 	return s, nil
+}
+
+// untrustedShare is the part of the pool (one in untrustedShare workers) that endpoints
+// without a recent success share.
+const untrustedShare = 4
+
+// queues splits a pool of workers between the two queues.
+func queues(workers, perEndpoint int) map[string]river.QueueConfig {
+	untrusted := max(1, min(max(2*perEndpoint, workers/untrustedShare), workers/2))
+	return map[string]river.QueueConfig{
+		Queue:          {MaxWorkers: max(1, workers-untrusted)},
+		QueueUntrusted: {MaxWorkers: untrusted},
+	}
 }
 
 func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/delivery"
@@ -32,7 +33,7 @@ type worker struct {
 // Work makes one attempt of a delivery, or snoozes the job while an earlier delivery of
 // the same receipt to the same endpoint is pending or the endpoint is at its bound.
 func (w *worker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
-	return w.s.work(ctx, job.Args.DeliveryID)
+	return w.s.work(ctx, job.JobRow, job.Args.DeliveryID)
 }
 
 // slotWait is how long a job waits for its endpoint's bound before it snoozes.
@@ -45,10 +46,10 @@ const (
 	maxDrained     = 64 << 10
 )
 
-func (s *Service) work(ctx context.Context, id string) error {
+func (s *Service) work(ctx context.Context, job *rivertype.JobRow, id string) error {
 	d, err := s.fast.Delivery.Get(ctx, id)
-	if ent.IsNotFound(err) || (err == nil && d.State != StatePending) {
-		return nil
+	if ent.IsNotFound(err) || (err == nil && (d.State != StatePending || d.JobID != job.ID)) {
+		return nil // done, or moved to another job
 	}
 	if err != nil {
 		return err
@@ -62,6 +63,15 @@ func (s *Service) work(ctx context.Context, id string) error {
 	case !ep.Enabled:
 		return s.setState(ctx, d, StatePaused, "")
 	}
+	if job.Queue == Queue && !trusted(ep) {
+		return s.inTx(ctx, func(tx *store.Tx) error {
+			id, err := s.newJob(ctx, tx, d, QueueUntrusted, time.Time{})
+			if err != nil {
+				return err
+			}
+			return tx.Ent.Delivery.UpdateOneID(d.ID).SetJobID(id).Exec(ctx)
+		})
+	}
 	if wait, err := s.waitFor(ctx, d); err != nil || wait > 0 {
 		return cmpErr(err, river.JobSnooze(wait))
 	}
@@ -70,35 +80,11 @@ func (s *Service) work(ctx context.Context, id string) error {
 		return river.JobSnooze(100*time.Millisecond + rand.N(200*time.Millisecond))
 	}
 	defer release()
-	leave, ok := s.enterUntrusted(ep)
-	if !ok {
-		return river.JobSnooze(2*time.Second + rand.N(4*time.Second))
-	}
-	defer leave()
 	ev, err := s.fast.Event.Get(ctx, d.EventID)
 	if err != nil {
 		return fmt.Errorf("deliver: event: %w", err)
 	}
-	return s.record(ctx, d, ep, s.send(ctx, ep.URL, keys, ev))
-}
-
-// untrustedShare is the part of the pool (one in untrustedShare workers, and never fewer
-// than two endpoints' bounds) that endpoints without a recent success share.
-const untrustedShare = 4
-
-// enterUntrusted takes a place in the shared bound of endpoints that have never answered
-// 2xx or are failing now; an endpoint that is succeeding passes freely. ok is false when
-// the bound is full: the job snoozes and its worker goes to other work.
-func (s *Service) enterUntrusted(ep *ent.WebhookEndpoint) (leave func(), ok bool) {
-	if ep.LastSuccessTime != nil && ep.FailingSinceTime == nil {
-		return func() {}, true
-	}
-	select {
-	case s.untrusted <- struct{}{}:
-		return func() { <-s.untrusted }, true
-	default:
-		return nil, false
-	}
+	return s.record(ctx, job.Queue, d, ep, s.send(ctx, ep.URL, keys, ev))
 }
 
 func cmpErr(first, second error) error {
