@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -116,13 +117,15 @@ func (w *benchWorld) warmUp(b *testing.B) {
 // healthy ones at 200 events a second. Each run is 2,000 events (10 s), once on its own
 // and once beside an eleventh tenant whose 1,000 endpoints are dead: half refuse the
 // connection and half accept it and never answer (the attempt timeout is 5 s). One event
-// of that tenant, committed as the run starts, fans out to all 1,000. Its size does not
-// depend on b.N: run with -benchtime 1x.
+// of that tenant, committed as the run starts, fans out to all 1,000. Each iteration is
+// one pair of runs (about 30 s); with -benchtime 3x or more it reports the median p99 of
+// each kind, since one run's p99 is only its twentieth-slowest delivery.
 func BenchmarkDeliverDeadEndpoints(b *testing.B) {
 	cfg := Config{AllowInsecure: true, Workers: 200, Timeout: 5 * time.Second,
 		FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond}
+	var alone, beside []float64
 	for range b.N {
-		base := newBenchWorldCfg(b, cfg).runHealthy(b, func(int) {})
+		alone = append(alone, newBenchWorldCfg(b, cfg).runHealthy(b, func(int) {}))
 		w := newBenchWorldCfg(b, cfg)
 		urls := make([]string, deadEndpoints)
 		for i := range urls {
@@ -133,16 +136,18 @@ func BenchmarkDeliverDeadEndpoints(b *testing.B) {
 			}
 		}
 		dead := w.addTenant(b, urls)
-		withDead := w.runHealthy(b, func(i int) {
+		beside = append(beside, w.runHealthy(b, func(i int) {
 			if i == 0 {
 				go w.emit(b, []int{dead}, 1)
 			}
-		})
-		b.ReportMetric(base, "p99-alone-ms")
-		b.ReportMetric(withDead, "p99-dead-ms")
-		b.ReportMetric(100*(withDead-base)/base, "p99-rise-%")
-		b.ReportMetric(0, "ns/op")
+		}))
 	}
+	b.Logf("p99 alone %v ms, beside dead endpoints %v ms", alone, beside)
+	base, withDead := median(alone), median(beside)
+	b.ReportMetric(base, "p99-alone-ms")
+	b.ReportMetric(withDead, "p99-dead-ms")
+	b.ReportMetric(100*(withDead-base)/base, "p99-rise-%")
+	b.ReportMetric(0, "ns/op")
 }
 
 // BenchmarkDeliverWaitingMemory commits 100,000 events, in transactions of 1,000, for one
@@ -177,4 +182,9 @@ func BenchmarkDeliverWaitingMemory(b *testing.B) {
 		}
 		b.ReportMetric(0, "ns/op")
 	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
 }

@@ -496,3 +496,40 @@ func TestQueuesFollowEndpointHealth(t *testing.T) {
 	mu.Unlock()
 	f.waitState(t, ep.ID, third.ID, StateSucceeded)
 }
+
+// TestUntrustedAttemptsArePaced: attempts to endpoints without a recent success start no
+// faster than Config.UntrustedRate allows, past a small burst, while an endpoint that is
+// succeeding is not held back by them. A rate of one attempt in 1,000 s lets only the
+// burst through during the test.
+func TestUntrustedAttemptsArePaced(t *testing.T) {
+	f := start(t, Config{UntrustedRate: 0.001})
+	healthy := newReceiver(t, nil)
+	f.endpoint(t, healthy.URL, Filter{})
+	f.emit(t, "IOE0900000001", 1, "review") // the burst's first token
+	wait(t, "the healthy endpoint's first success", func() bool { return healthy.count() == 1 })
+	time.Sleep(1100 * time.Millisecond) // let the endpoint cache see the success
+
+	failing := make([]*receiver, 2*untrustedBurst)
+	for i := range failing {
+		failing[i] = newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.WriteHeader(http.StatusInternalServerError)
+		})
+		f.endpoint(t, failing[i].URL, Filter{})
+	}
+	for i := range 5 {
+		f.emit(t, fmt.Sprintf("IOE09%08d", 100+i), 1, "review")
+	}
+	wait(t, "the healthy endpoint's deliveries", func() bool { return healthy.count() == 6 })
+	attempted := func() int {
+		n := 0
+		for _, rc := range failing {
+			n += rc.count()
+		}
+		return n
+	}
+	wait(t, "the burst of untrusted attempts", func() bool { return attempted() >= untrustedBurst-1 })
+	time.Sleep(500 * time.Millisecond)
+	if n := attempted(); n > untrustedBurst-1 {
+		t.Fatalf("%d attempts reached untrusted endpoints; the pace allows %d", n, untrustedBurst-1)
+	}
+}

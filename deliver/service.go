@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"golang.org/x/time/rate"
 
 	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/secretbox"
@@ -37,6 +38,9 @@ const (
 	DefaultOverlap      = 24 * time.Hour
 	DefaultWorkers      = 100
 	DefaultPerEndpoint  = 8
+	// DefaultUntrustedRate is how many attempts a second this process starts to endpoints
+	// without a recent success, together.
+	DefaultUntrustedRate = 50
 )
 
 // AppendFunc appends a system event (such as an endpoint being disabled) to a tenant's
@@ -58,6 +62,10 @@ type Config struct {
 	// endpoint in this process. Endpoints without a recent success share a quarter of the
 	// pool (at least two endpoints' bounds, at most half of it); the others share the rest.
 	Workers, PerEndpoint int
+	// UntrustedRate bounds the attempts a second to endpoints without a recent success, all
+	// together, so that their failures, each a write, take a bounded share of the database
+	// from healthy deliveries; 0 means DefaultUntrustedRate.
+	UntrustedRate float64
 	// FetchCooldown and FetchPollInterval tune how fast idle workers find new jobs.
 	FetchCooldown, FetchPollInterval time.Duration
 	// RescueAfter is when a job left running by a killed process is retried; 0 means the
@@ -82,6 +90,7 @@ func (c *Config) defaults() {
 	c.DisableAfter = or(c.DisableAfter, DefaultDisableAfter)
 	c.Workers = or(c.Workers, DefaultWorkers)
 	c.PerEndpoint = or(c.PerEndpoint, DefaultPerEndpoint)
+	c.UntrustedRate = or(c.UntrustedRate, DefaultUntrustedRate)
 	c.FetchCooldown = or(c.FetchCooldown, 5*time.Millisecond)
 	c.FetchPollInterval = or(c.FetchPollInterval, 50*time.Millisecond)
 	c.RescueAfter = or(c.RescueAfter, c.Timeout+time.Minute)
@@ -112,7 +121,9 @@ type Service struct {
 	river  *river.Client[*sql.Tx]
 	client *http.Client
 	limit  *limiter
-	cache  *endpointCache
+	// untrusted paces attempts to endpoints without a recent success.
+	untrusted *rate.Limiter
+	cache     *endpointCache
 	// stmts keeps the worker's statements prepared; fast is an ent client on it.
 	stmts *stmtCache
 	fast  *ent.Client
@@ -126,7 +137,8 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	}
 	cfg.defaults()
 	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint),
-		cache: newEndpointCache(), stmts: newStmtCache(st.DB)}
+		untrusted: rate.NewLimiter(rate.Limit(cfg.UntrustedRate), untrustedBurst),
+		cache:     newEndpointCache(), stmts: newStmtCache(st.DB)}
 	s.fast = s.stmts.entOn(st.Dialect)
 	s.client = s.httpClient()
 	workers := river.NewWorkers()
@@ -148,6 +160,9 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	s.river = rc
 	return s, nil
 }
+
+// untrustedBurst is how many attempts to untrusted endpoints may start at once.
+const untrustedBurst = 5
 
 // untrustedShare is the part of the pool (one in untrustedShare workers) that endpoints
 // without a recent success share.

@@ -80,6 +80,11 @@ func (s *Service) work(ctx context.Context, job *rivertype.JobRow, id string) er
 		return river.JobSnooze(100*time.Millisecond + rand.N(200*time.Millisecond))
 	}
 	defer release()
+	if job.Queue == QueueUntrusted {
+		if err := s.untrusted.Wait(ctx); err != nil {
+			return err
+		}
+	}
 	ev, err := s.fast.Event.Get(ctx, d.EventID)
 	if err != nil {
 		return fmt.Errorf("deliver: event: %w", err)

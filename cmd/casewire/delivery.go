@@ -22,6 +22,7 @@ type deliveryFlags struct {
 	WebhookDisableAfter   time.Duration `name:"webhook-disable-after" default:"120h" help:"Disable an endpoint that has had no successful delivery for this long."`
 	WebhookWorkers        int           `name:"webhook-workers" default:"100" help:"Concurrent webhook deliveries of this process."`
 	WebhookPerEndpoint    int           `name:"webhook-per-endpoint" default:"8" help:"Concurrent deliveries to one endpoint from this process."`
+	WebhookUntrustedRate  float64       `name:"webhook-untrusted-rate" default:"50" help:"Attempts a second this process starts, all together, to endpoints without a recent success."`
 
 	svc *deliver.Service
 }
@@ -37,7 +38,8 @@ func (f *deliveryFlags) startDelivery(a *app, st *store.Store, dataDir string) (
 	f.svc, err = deliver.New(st, keys, deliver.Config{
 		Timeout: f.WebhookTimeout, AllowInsecure: f.AllowInsecureWebhooks,
 		DisableAfter: f.WebhookDisableAfter, Workers: f.WebhookWorkers,
-		PerEndpoint: f.WebhookPerEndpoint, AppendEvent: appendSystemEvent, Logger: a.log,
+		PerEndpoint: f.WebhookPerEndpoint, UntrustedRate: f.WebhookUntrustedRate,
+		AppendEvent: appendSystemEvent, Logger: a.log,
 	})
 	if err != nil {
 		return nil, err
