@@ -40,6 +40,9 @@ type Store struct {
 	Dialect string
 }
 
+// postgresConns is the size of a process's PostgreSQL connection pool.
+const postgresConns = 20
+
 // SQLiteFile is the name of the embedded database inside the data directory.
 const SQLiteFile = "casewire.db"
 
@@ -71,7 +74,11 @@ func openDB(cfg Config) (*sql.DB, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("store: open postgres: %w", err)
 		}
-		db.SetMaxOpenConns(20)
+		// Keep every connection the pool may open: database/sql keeps two idle by default,
+		// and a busy process would then open and close PostgreSQL connections (each one a
+		// new server process) all the time.
+		db.SetMaxOpenConns(postgresConns)
+		db.SetMaxIdleConns(postgresConns)
 		return db, dialect.Postgres, nil
 	}
 	dir := cfg.DataDir

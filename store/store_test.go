@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"testing"
@@ -87,5 +88,30 @@ func TestSQLiteFilesAreOwnerOnly(t *testing.T) {
 		if mode := fi.Mode().Perm(); mode != 0o600 {
 			t.Errorf("%s has mode %v, want 0600", name, mode)
 		}
+	}
+}
+
+// TestPoolKeepsItsConnections: connections the pool opened under load stay open when the
+// load ends, instead of being closed and opened again (for PostgreSQL, a server process
+// each); database/sql would keep only two.
+func TestPoolKeepsItsConnections(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	n := s.DB.Stats().MaxOpenConnections
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		c, err := s.DB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	st := s.DB.Stats()
+	if st.MaxIdleClosed != 0 || st.Idle != n {
+		t.Fatalf("after %d connections were released: %d idle, %d closed as surplus",
+			n, st.Idle, st.MaxIdleClosed)
 	}
 }
