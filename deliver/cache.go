@@ -72,6 +72,17 @@ func (c *endpointCache) recentlyHealthy(id string, now time.Time) bool {
 	return e != nil && now.Sub(e.healthyAt) < time.Second && now.Sub(e.healthyAt) >= 0
 }
 
+// trusted reports whether ep is trusted by what this process knows now: its cached row,
+// which successes and failures update at once, or ep itself when none is cached.
+func (c *endpointCache) trusted(ep *ent.WebhookEndpoint) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.m[ep.ID]; e != nil {
+		return trusted(e.row)
+	}
+	return trusted(ep)
+}
+
 // markHealthy and markUnhealthy also bring the cached row's health up to date, so that
 // the queue a job belongs on is decided on what this process has just seen. The row is
 // copied: callers may hold the old one.

@@ -533,3 +533,18 @@ func TestUntrustedAttemptsArePaced(t *testing.T) {
 		t.Fatalf("%d attempts reached untrusted endpoints; the pace allows %d", n, untrustedBurst-1)
 	}
 }
+
+// TestBacklogOfANewEndpointIsNotPaced: a new endpoint's deliveries are queued as
+// untrusted, but once its first attempt succeeds the rest are no longer held to the pace
+// of untrusted endpoints (which here allows only a small burst), and none of them fails
+// for waiting.
+func TestBacklogOfANewEndpointIsNotPaced(t *testing.T) {
+	f := start(t, Config{UntrustedRate: 0.001, PerEndpoint: 1})
+	rc := newReceiver(t, nil)
+	f.endpoint(t, rc.URL, Filter{})
+	const n = 4 * untrustedBurst
+	for i := range n {
+		f.emit(t, fmt.Sprintf("IOE09%08d", 100+i), 1, "review")
+	}
+	wait(t, "the backlog", func() bool { return rc.count() == n })
+}

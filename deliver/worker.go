@@ -80,16 +80,48 @@ func (s *Service) work(ctx context.Context, job *rivertype.JobRow, id string) er
 		return river.JobSnooze(100*time.Millisecond + rand.N(200*time.Millisecond))
 	}
 	defer release()
-	if job.Queue == QueueUntrusted {
-		if err := s.untrusted.Wait(ctx); err != nil {
-			return err
-		}
+	// An endpoint that has answered since its job was queued is not paced: its backlog
+	// drains at the speed of its own bound.
+	if wait := s.pace(ctx, ep); wait > 0 {
+		return river.JobSnooze(wait)
 	}
 	ev, err := s.fast.Event.Get(ctx, d.EventID)
 	if err != nil {
 		return fmt.Errorf("deliver: event: %w", err)
 	}
 	return s.record(ctx, job.Queue, d, ep, s.send(ctx, ep.URL, keys, ev))
+}
+
+// paceWait is the longest a worker waits for the pace of untrusted endpoints; a job
+// that would wait longer snoozes instead.
+const paceWait = time.Second
+
+// pace holds an attempt to an endpoint without a recent success to the shared pace of
+// such attempts. It asks the cache, which knows of a success another worker has just
+// recorded. It returns how long the job should snooze when the pace allows no
+// attempt within paceWait, and zero when the attempt may start.
+func (s *Service) pace(ctx context.Context, ep *ent.WebhookEndpoint) time.Duration {
+	if s.cache.trusted(ep) {
+		return 0
+	}
+	r := s.untrusted.Reserve()
+	if !r.OK() {
+		return paceWait
+	}
+	delay := r.Delay()
+	if delay > paceWait {
+		r.Cancel() // spread the snoozed jobs over twice the wait the pace asks
+		return delay + rand.N(delay)
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return 0
+	case <-ctx.Done():
+		r.Cancel()
+		return paceWait
+	}
 }
 
 func cmpErr(first, second error) error {
