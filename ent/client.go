@@ -16,6 +16,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/casewire/casewire/ent/apikey"
 	"github.com/casewire/casewire/ent/auditentry"
+	"github.com/casewire/casewire/ent/auditintent"
 	"github.com/casewire/casewire/ent/casestate"
 	"github.com/casewire/casewire/ent/delivery"
 	"github.com/casewire/casewire/ent/deliveryattempt"
@@ -38,6 +39,8 @@ type Client struct {
 	APIKey *APIKeyClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// AuditIntent is the client for interacting with the AuditIntent builders.
+	AuditIntent *AuditIntentClient
 	// CaseState is the client for interacting with the CaseState builders.
 	CaseState *CaseStateClient
 	// Delivery is the client for interacting with the Delivery builders.
@@ -69,6 +72,7 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.AuditEntry = NewAuditEntryClient(c.config)
+	c.AuditIntent = NewAuditIntentClient(c.config)
 	c.CaseState = NewCaseStateClient(c.config)
 	c.Delivery = NewDeliveryClient(c.config)
 	c.DeliveryAttempt = NewDeliveryAttemptClient(c.config)
@@ -172,6 +176,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
 		AuditEntry:      NewAuditEntryClient(cfg),
+		AuditIntent:     NewAuditIntentClient(cfg),
 		CaseState:       NewCaseStateClient(cfg),
 		Delivery:        NewDeliveryClient(cfg),
 		DeliveryAttempt: NewDeliveryAttemptClient(cfg),
@@ -202,6 +207,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:          cfg,
 		APIKey:          NewAPIKeyClient(cfg),
 		AuditEntry:      NewAuditEntryClient(cfg),
+		AuditIntent:     NewAuditIntentClient(cfg),
 		CaseState:       NewCaseStateClient(cfg),
 		Delivery:        NewDeliveryClient(cfg),
 		DeliveryAttempt: NewDeliveryAttemptClient(cfg),
@@ -240,8 +246,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditEntry, c.CaseState, c.Delivery, c.DeliveryAttempt, c.Event,
-		c.Matter, c.QuotaWindow, c.Tenant, c.TrackedReceipt, c.WebhookEndpoint,
+		c.APIKey, c.AuditEntry, c.AuditIntent, c.CaseState, c.Delivery,
+		c.DeliveryAttempt, c.Event, c.Matter, c.QuotaWindow, c.Tenant,
+		c.TrackedReceipt, c.WebhookEndpoint,
 	} {
 		n.Use(hooks...)
 	}
@@ -251,8 +258,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditEntry, c.CaseState, c.Delivery, c.DeliveryAttempt, c.Event,
-		c.Matter, c.QuotaWindow, c.Tenant, c.TrackedReceipt, c.WebhookEndpoint,
+		c.APIKey, c.AuditEntry, c.AuditIntent, c.CaseState, c.Delivery,
+		c.DeliveryAttempt, c.Event, c.Matter, c.QuotaWindow, c.Tenant,
+		c.TrackedReceipt, c.WebhookEndpoint,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -265,6 +273,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.APIKey.mutate(ctx, m)
 	case *AuditEntryMutation:
 		return c.AuditEntry.mutate(ctx, m)
+	case *AuditIntentMutation:
+		return c.AuditIntent.mutate(ctx, m)
 	case *CaseStateMutation:
 		return c.CaseState.mutate(ctx, m)
 	case *DeliveryMutation:
@@ -552,6 +562,139 @@ func (c *AuditEntryClient) mutate(ctx context.Context, m *AuditEntryMutation) (V
 		return (&AuditEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AuditEntry mutation op: %q", m.Op())
+	}
+}
+
+// AuditIntentClient is a client for the AuditIntent schema.
+type AuditIntentClient struct {
+	config
+}
+
+// NewAuditIntentClient returns a client for the AuditIntent from the given config.
+func NewAuditIntentClient(c config) *AuditIntentClient {
+	return &AuditIntentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditintent.Hooks(f(g(h())))`.
+func (c *AuditIntentClient) Use(hooks ...Hook) {
+	c.hooks.AuditIntent = append(c.hooks.AuditIntent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditintent.Intercept(f(g(h())))`.
+func (c *AuditIntentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditIntent = append(c.inters.AuditIntent, interceptors...)
+}
+
+// Create returns a builder for creating a AuditIntent entity.
+func (c *AuditIntentClient) Create() *AuditIntentCreate {
+	mutation := newAuditIntentMutation(c.config, OpCreate)
+	return &AuditIntentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditIntent entities.
+func (c *AuditIntentClient) CreateBulk(builders ...*AuditIntentCreate) *AuditIntentCreateBulk {
+	return &AuditIntentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditIntentClient) MapCreateBulk(slice any, setFunc func(*AuditIntentCreate, int)) *AuditIntentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditIntentCreateBulk{err: fmt.Errorf("calling to AuditIntentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditIntentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditIntentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditIntent.
+func (c *AuditIntentClient) Update() *AuditIntentUpdate {
+	mutation := newAuditIntentMutation(c.config, OpUpdate)
+	return &AuditIntentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditIntentClient) UpdateOne(_m *AuditIntent) *AuditIntentUpdateOne {
+	mutation := newAuditIntentMutation(c.config, OpUpdateOne, withAuditIntent(_m))
+	return &AuditIntentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditIntentClient) UpdateOneID(id string) *AuditIntentUpdateOne {
+	mutation := newAuditIntentMutation(c.config, OpUpdateOne, withAuditIntentID(id))
+	return &AuditIntentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditIntent.
+func (c *AuditIntentClient) Delete() *AuditIntentDelete {
+	mutation := newAuditIntentMutation(c.config, OpDelete)
+	return &AuditIntentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditIntentClient) DeleteOne(_m *AuditIntent) *AuditIntentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditIntentClient) DeleteOneID(id string) *AuditIntentDeleteOne {
+	builder := c.Delete().Where(auditintent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditIntentDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditIntent.
+func (c *AuditIntentClient) Query() *AuditIntentQuery {
+	return &AuditIntentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditIntent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditIntent entity by its id.
+func (c *AuditIntentClient) Get(ctx context.Context, id string) (*AuditIntent, error) {
+	return c.Query().Where(auditintent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditIntentClient) GetX(ctx context.Context, id string) *AuditIntent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditIntentClient) Hooks() []Hook {
+	return c.hooks.AuditIntent
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditIntentClient) Interceptors() []Interceptor {
+	return c.inters.AuditIntent
+}
+
+func (c *AuditIntentClient) mutate(ctx context.Context, m *AuditIntentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditIntentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditIntentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditIntentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditIntentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditIntent mutation op: %q", m.Op())
 	}
 }
 
@@ -1757,12 +1900,12 @@ func (c *WebhookEndpointClient) mutate(ctx context.Context, m *WebhookEndpointMu
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditEntry, CaseState, Delivery, DeliveryAttempt, Event, Matter,
-		QuotaWindow, Tenant, TrackedReceipt, WebhookEndpoint []ent.Hook
+		APIKey, AuditEntry, AuditIntent, CaseState, Delivery, DeliveryAttempt, Event,
+		Matter, QuotaWindow, Tenant, TrackedReceipt, WebhookEndpoint []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditEntry, CaseState, Delivery, DeliveryAttempt, Event, Matter,
-		QuotaWindow, Tenant, TrackedReceipt, WebhookEndpoint []ent.Interceptor
+		APIKey, AuditEntry, AuditIntent, CaseState, Delivery, DeliveryAttempt, Event,
+		Matter, QuotaWindow, Tenant, TrackedReceipt, WebhookEndpoint []ent.Interceptor
 	}
 )
 

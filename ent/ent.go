@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/casewire/casewire/ent/apikey"
 	"github.com/casewire/casewire/ent/auditentry"
+	"github.com/casewire/casewire/ent/auditintent"
 	"github.com/casewire/casewire/ent/casestate"
 	"github.com/casewire/casewire/ent/delivery"
 	"github.com/casewire/casewire/ent/deliveryattempt"
@@ -85,6 +86,7 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:          apikey.ValidColumn,
 			auditentry.Table:      auditentry.ValidColumn,
+			auditintent.Table:     auditintent.ValidColumn,
 			casestate.Table:       casestate.ValidColumn,
 			delivery.Table:        delivery.ValidColumn,
 			deliveryattempt.Table: deliveryattempt.ValidColumn,

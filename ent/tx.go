@@ -18,6 +18,8 @@ type Tx struct {
 	APIKey *APIKeyClient
 	// AuditEntry is the client for interacting with the AuditEntry builders.
 	AuditEntry *AuditEntryClient
+	// AuditIntent is the client for interacting with the AuditIntent builders.
+	AuditIntent *AuditIntentClient
 	// CaseState is the client for interacting with the CaseState builders.
 	CaseState *CaseStateClient
 	// Delivery is the client for interacting with the Delivery builders.
@@ -169,6 +171,7 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.AuditEntry = NewAuditEntryClient(tx.config)
+	tx.AuditIntent = NewAuditIntentClient(tx.config)
 	tx.CaseState = NewCaseStateClient(tx.config)
 	tx.Delivery = NewDeliveryClient(tx.config)
 	tx.DeliveryAttempt = NewDeliveryAttemptClient(tx.config)

@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
@@ -10,12 +13,16 @@ import (
 
 	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/auditentry"
+	"github.com/casewire/casewire/ent/auditintent"
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/receipt"
+	"github.com/casewire/casewire/store"
 )
 
 // audit appends an entry for every mutation once its handler has answered, whatever the
-// outcome: who, what, which resource, when, from where, and how it ended.
+// outcome: who, what, which resource, when, from where, and how it ended. A call that
+// passed authentication has an intent written before its handler ran (auditAhead); the
+// entry replaces it.
 type audit struct{ s *Server }
 
 func (a audit) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -47,21 +54,109 @@ func (a audit) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.S
 	return next
 }
 
-// record writes one audit entry. A failure to write it is logged at Error: someone must
-// look at an audit log that cannot be written.
+// record writes one audit entry; when the call has an intent, the entry takes its id and
+// time and the intent goes, in one transaction. A failure to write it is logged at Error:
+// someone must look at an audit log that cannot be written. The intent then stays, and
+// becomes an entry of unknown outcome.
 func (s *Server) record(ctx context.Context, c *call, resource, outcome string) {
-	err := s.opts.Store.Ent.AuditEntry.Create().
-		SetTenantID(c.principal.TenantID).
-		SetAPIKeyID(c.principal.KeyID).
-		SetAction(strings.TrimPrefix(c.procedure, "/")).
-		SetResource(resource).
-		SetPeerAddress(c.peer).
-		SetRequestID(c.requestID).
-		SetOutcome(outcome).
-		Exec(context.WithoutCancel(ctx))
+	ctx = context.WithoutCancel(ctx)
+	err := s.opts.Store.InTx(ctx, func(tx *store.Tx) error {
+		create := tx.Ent.AuditEntry.Create().
+			SetTenantID(c.principal.TenantID).
+			SetAPIKeyID(c.principal.KeyID).
+			SetAction(strings.TrimPrefix(c.procedure, "/")).
+			SetResource(resource).
+			SetPeerAddress(c.peer).
+			SetRequestID(c.requestID).
+			SetOutcome(outcome)
+		if c.intent == nil {
+			return create.Exec(ctx)
+		}
+		// An intent already turned into an entry of unknown outcome keeps that entry.
+		err := create.SetID(c.intent.ID).SetCreateTime(c.intent.CreateTime).
+			OnConflictColumns(auditentry.FieldID).DoNothing().Exec(ctx)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return tx.Ent.AuditIntent.DeleteOneID(c.intent.ID).Exec(ctx)
+	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "audit entry not written", "procedure", c.procedure, "error", err)
 	}
+}
+
+// auditAhead writes the intent of a mutation that passed authentication before its handler
+// runs. A call whose intent cannot be written is refused, so nothing changes unrecorded.
+type auditAhead struct{ s *Server }
+
+func (a auditAhead) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		c := callFrom(ctx)
+		if isRead(methodOf(c.procedure)) || c.principal.TenantID == "" {
+			return next(ctx, req)
+		}
+		msg, _ := req.Any().(proto.Message)
+		intent, err := a.s.opts.Store.Ent.AuditIntent.Create().
+			SetTenantID(c.principal.TenantID).
+			SetAPIKeyID(c.principal.KeyID).
+			SetAction(strings.TrimPrefix(c.procedure, "/")).
+			SetResource(resourceOf(msg)).
+			SetPeerAddress(c.peer).
+			SetRequestID(c.requestID).
+			Save(ctx)
+		if err != nil {
+			a.s.log.ErrorContext(ctx, "audit intent not written; call refused",
+				"procedure", c.procedure, "error", err)
+			return nil, connect.NewError(connect.CodeUnavailable,
+				errors.New("the audit log cannot be written now; nothing was changed"))
+		}
+		c.intent = intent
+		return next(ctx, req)
+	}
+}
+
+func (a auditAhead) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+// WrapStreamingHandler passes streams through: every streaming method only reads.
+func (a auditAhead) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
+}
+
+// intentTimeout is how old an intent must be before it is taken for the trace of a call
+// cut short by a stopped process: longer than any call runs.
+const intentTimeout = 10 * time.Minute
+
+// OutcomeUnknown is the outcome of an entry whose call was cut short: the process stopped
+// after the call began and before its outcome was written, so the change may or may not
+// have been made.
+const OutcomeUnknown = "unknown"
+
+// settleIntents turns the tenant's intents older than intentTimeout into entries of
+// unknown outcome, under their own ids and times, before the log is read.
+func (s *Server) settleIntents(ctx context.Context, tenant string) error {
+	return s.opts.Store.InTx(ctx, func(tx *store.Tx) error {
+		stale, err := tx.Ent.AuditIntent.Query().Where(auditintent.TenantID(tenant),
+			auditintent.CreateTimeLT(time.Now().Add(-intentTimeout))).All(ctx)
+		if err != nil || len(stale) == 0 {
+			return err
+		}
+		ids := make([]string, len(stale))
+		for i, in := range stale {
+			ids[i] = in.ID
+			err := tx.Ent.AuditEntry.Create().SetID(in.ID).SetCreateTime(in.CreateTime).
+				SetTenantID(in.TenantID).SetAPIKeyID(in.APIKeyID).SetAction(in.Action).
+				SetResource(in.Resource).SetPeerAddress(in.PeerAddress).
+				SetRequestID(in.RequestID).SetOutcome(OutcomeUnknown).
+				OnConflictColumns(auditentry.FieldID).DoNothing().Exec(ctx)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		_, err = tx.Ent.AuditIntent.Delete().Where(auditintent.IDIn(ids...)).Exec(ctx)
+		return err
+	})
 }
 
 func methodOf(procedure string) string {
@@ -112,6 +207,9 @@ func (a *auditService) ListAuditEntries(ctx context.Context, req *connect.Reques
 	m := req.Msg
 	size, after, err := page(m.GetPageSize(), m.GetPageToken())
 	if err != nil {
+		return nil, err
+	}
+	if err := a.s.settleIntents(ctx, tenantID(ctx)); err != nil {
 		return nil, err
 	}
 	q := a.s.opts.Store.Ent.AuditEntry.Query().Where(auditentry.TenantID(tenantID(ctx)))

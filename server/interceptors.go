@@ -11,6 +11,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/casewire/casewire/access"
+	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/gen/casewire/v1/casewirev1connect"
 )
 
@@ -20,6 +21,8 @@ type call struct {
 	principal access.Principal
 	peer      string
 	requestID string
+	// intent is the audit intent written before a mutation's handler ran.
+	intent *ent.AuditIntent
 }
 
 type callKey struct{}
@@ -38,9 +41,10 @@ func tenantID(ctx context.Context) string { return callFrom(ctx).principal.Tenan
 
 // interceptors run around every RPC, outermost first: observe (log and metrics), then
 // audit, which sees the outcome of everything inside it (a refused scope or rate too),
-// then authenticate (key, scope and rate), then error mapping next to the handler.
+// then authenticate (key, scope and rate), then auditAhead, which writes a mutation's
+// intent before it runs, then error mapping next to the handler.
 func (s *Server) interceptors() []connect.Interceptor {
-	return []connect.Interceptor{observe{s}, audit{s}, authenticate{s}, mapErrors{s}}
+	return []connect.Interceptor{observe{s}, audit{s}, authenticate{s}, auditAhead{s}, mapErrors{s}}
 }
 
 // begin builds the call of a request from its headers and peer.

@@ -33,6 +33,18 @@ func (f AuditEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEntryMutation", m)
 }
 
+// The AuditIntentFunc type is an adapter to allow the use of ordinary
+// function as AuditIntent mutator.
+type AuditIntentFunc func(context.Context, *ent.AuditIntentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditIntentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditIntentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditIntentMutation", m)
+}
+
 // The CaseStateFunc type is an adapter to allow the use of ordinary
 // function as CaseState mutator.
 type CaseStateFunc func(context.Context, *ent.CaseStateMutation) (ent.Value, error)

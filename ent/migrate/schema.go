@@ -69,6 +69,35 @@ var (
 			},
 		},
 	}
+	// AuditIntentsColumns holds the columns for the "audit_intents" table.
+	AuditIntentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "api_key_id", Type: field.TypeString, Default: ""},
+		{Name: "action", Type: field.TypeString},
+		{Name: "resource", Type: field.TypeString, Default: ""},
+		{Name: "peer_address", Type: field.TypeString, Default: ""},
+		{Name: "request_id", Type: field.TypeString, Default: ""},
+	}
+	// AuditIntentsTable holds the schema information for the "audit_intents" table.
+	AuditIntentsTable = &schema.Table{
+		Name:       "audit_intents",
+		Columns:    AuditIntentsColumns,
+		PrimaryKey: []*schema.Column{AuditIntentsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditintent_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditIntentsColumns[1]},
+			},
+			{
+				Name:    "auditintent_tenant_id_create_time",
+				Unique:  false,
+				Columns: []*schema.Column{AuditIntentsColumns[1], AuditIntentsColumns[2]},
+			},
+		},
+	}
 	// CaseStatesColumns holds the columns for the "case_states" table.
 	CaseStatesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 32},
@@ -393,6 +422,7 @@ var (
 	Tables = []*schema.Table{
 		APIKeysTable,
 		AuditEntriesTable,
+		AuditIntentsTable,
 		CaseStatesTable,
 		DeliveriesTable,
 		DeliveryAttemptsTable,

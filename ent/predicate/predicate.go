@@ -12,6 +12,9 @@ type APIKey func(*sql.Selector)
 // AuditEntry is the predicate function for auditentry builders.
 type AuditEntry func(*sql.Selector)
 
+// AuditIntent is the predicate function for auditintent builders.
+type AuditIntent func(*sql.Selector)
+
 // CaseState is the predicate function for casestate builders.
 type CaseState func(*sql.Selector)
 

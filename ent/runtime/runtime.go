@@ -7,6 +7,7 @@ import (
 
 	"github.com/casewire/casewire/ent/apikey"
 	"github.com/casewire/casewire/ent/auditentry"
+	"github.com/casewire/casewire/ent/auditintent"
 	"github.com/casewire/casewire/ent/casestate"
 	"github.com/casewire/casewire/ent/delivery"
 	"github.com/casewire/casewire/ent/deliveryattempt"
@@ -91,6 +92,45 @@ func init() {
 	auditentry.DefaultID = auditentryDescID.Default.(func() string)
 	// auditentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	auditentry.IDValidator = auditentryDescID.Validators[0].(func(string) error)
+	auditintentMixin := schema.AuditIntent{}.Mixin()
+	auditintentMixinFields0 := auditintentMixin[0].Fields()
+	_ = auditintentMixinFields0
+	auditintentMixinFields1 := auditintentMixin[1].Fields()
+	_ = auditintentMixinFields1
+	auditintentMixinFields2 := auditintentMixin[2].Fields()
+	_ = auditintentMixinFields2
+	auditintentFields := schema.AuditIntent{}.Fields()
+	_ = auditintentFields
+	// auditintentDescTenantID is the schema descriptor for tenant_id field.
+	auditintentDescTenantID := auditintentMixinFields1[0].Descriptor()
+	// auditintent.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	auditintent.TenantIDValidator = auditintentDescTenantID.Validators[0].(func(string) error)
+	// auditintentDescCreateTime is the schema descriptor for create_time field.
+	auditintentDescCreateTime := auditintentMixinFields2[0].Descriptor()
+	// auditintent.DefaultCreateTime holds the default value on creation for the create_time field.
+	auditintent.DefaultCreateTime = auditintentDescCreateTime.Default.(func() time.Time)
+	// auditintentDescAPIKeyID is the schema descriptor for api_key_id field.
+	auditintentDescAPIKeyID := auditintentFields[0].Descriptor()
+	// auditintent.DefaultAPIKeyID holds the default value on creation for the api_key_id field.
+	auditintent.DefaultAPIKeyID = auditintentDescAPIKeyID.Default.(string)
+	// auditintentDescResource is the schema descriptor for resource field.
+	auditintentDescResource := auditintentFields[2].Descriptor()
+	// auditintent.DefaultResource holds the default value on creation for the resource field.
+	auditintent.DefaultResource = auditintentDescResource.Default.(string)
+	// auditintentDescPeerAddress is the schema descriptor for peer_address field.
+	auditintentDescPeerAddress := auditintentFields[3].Descriptor()
+	// auditintent.DefaultPeerAddress holds the default value on creation for the peer_address field.
+	auditintent.DefaultPeerAddress = auditintentDescPeerAddress.Default.(string)
+	// auditintentDescRequestID is the schema descriptor for request_id field.
+	auditintentDescRequestID := auditintentFields[4].Descriptor()
+	// auditintent.DefaultRequestID holds the default value on creation for the request_id field.
+	auditintent.DefaultRequestID = auditintentDescRequestID.Default.(string)
+	// auditintentDescID is the schema descriptor for id field.
+	auditintentDescID := auditintentMixinFields0[0].Descriptor()
+	// auditintent.DefaultID holds the default value on creation for the id field.
+	auditintent.DefaultID = auditintentDescID.Default.(func() string)
+	// auditintent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditintent.IDValidator = auditintentDescID.Validators[0].(func(string) error)
 	casestateMixin := schema.CaseState{}.Mixin()
 	casestateMixinFields0 := casestateMixin[0].Fields()
 	_ = casestateMixinFields0

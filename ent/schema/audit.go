@@ -35,3 +35,30 @@ func (AuditEntry) Indexes() []ent.Index {
 func (AuditEntry) Hooks() []ent.Hook {
 	return []ent.Hook{appendOnly("audit entry")}
 }
+
+// AuditIntent is an audit entry written before its mutation runs, with no outcome yet. When
+// the call ends the entry takes its place under the same id, in one transaction; an intent
+// left by a process that stopped mid-call becomes an entry whose outcome is "unknown". So
+// no change is made without a trace in the audit log, whatever stops the process.
+type AuditIntent struct{ ent.Schema }
+
+// Mixin of the AuditIntent.
+func (AuditIntent) Mixin() []ent.Mixin {
+	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{}, createTimeMixin{}}
+}
+
+// Fields of the AuditIntent: those of the entry it becomes, but the outcome.
+func (AuditIntent) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("api_key_id").Default("").Immutable(),
+		field.String("action").Immutable(),
+		field.String("resource").Default("").Immutable(),
+		field.String("peer_address").Default("").Immutable(),
+		field.String("request_id").Default("").Immutable(),
+	}
+}
+
+// Indexes of the AuditIntent.
+func (AuditIntent) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("tenant_id", "create_time")}
+}
