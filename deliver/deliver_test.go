@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/casewire/casewire/ent"
@@ -547,4 +549,61 @@ func TestBacklogOfANewEndpointIsNotPaced(t *testing.T) {
 		f.emit(t, fmt.Sprintf("IOE09%08d", 100+i), 1, "review")
 	}
 	wait(t, "the backlog", func() bool { return rc.count() == n })
+}
+
+// TestMetricsCountAttemptsByResult: a success, an answer of 500 and a refused connection
+// are counted under their results; the 500, with no retry left, counts as a failed
+// delivery, and the first-attempt success as a lag.
+func TestMetricsCountAttemptsByResult(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	f := start(t, Config{Registerer: reg, Schedule: Schedule{}})
+	ok := newReceiver(t, nil)
+	bad := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.WriteHeader(http.StatusInternalServerError)
+	})
+	down := newReceiver(t, nil)
+	down.Close()
+	for _, u := range []string{ok.URL, bad.URL, down.URL} {
+		f.endpoint(t, u, Filter{})
+	}
+	f.emit(t, "IOE0900000001", 1, "review")
+	attempts := f.svc.metrics.attempts
+	wait(t, "three attempts", func() bool {
+		return testutil.ToFloat64(attempts.WithLabelValues(resultSuccess))+
+			testutil.ToFloat64(attempts.WithLabelValues(resultHTTPError))+
+			testutil.ToFloat64(attempts.WithLabelValues(resultTransport)) == 3
+	})
+	for _, r := range []string{resultSuccess, resultHTTPError, resultTransport} {
+		if n := testutil.ToFloat64(attempts.WithLabelValues(r)); n != 1 {
+			t.Errorf("%s attempts = %v, want 1", r, n)
+		}
+	}
+	if n := testutil.ToFloat64(f.svc.metrics.failed); n != 2 {
+		t.Errorf("failed deliveries = %v, want 2", n)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP casewire_webhook_endpoints_disabled_total Webhook endpoints disabled by delivery: a 410 Gone, or failing too long.
+# TYPE casewire_webhook_endpoints_disabled_total counter
+casewire_webhook_endpoints_disabled_total 0
+`), "casewire_webhook_endpoints_disabled_total"); err != nil {
+		t.Error(err)
+	}
+	count := func(name string) uint64 {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() == name {
+				return mf.GetMetric()[0].GetHistogram().GetSampleCount()
+			}
+		}
+		return 0
+	}
+	if n := count("casewire_webhook_first_delivery_lag_seconds"); n != 1 {
+		t.Errorf("lag samples = %d, want 1", n)
+	}
+	if n := count("casewire_webhook_attempt_duration_seconds"); n != 3 {
+		t.Errorf("duration samples = %d, want 3", n)
+	}
 }

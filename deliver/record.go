@@ -19,9 +19,9 @@ import (
 // failed attempt from the queue of healthy endpoints retries on the other queue.
 func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep *ent.WebhookEndpoint, res result) error {
 	var next error
-	var notify bool
+	var notify, failed bool
 	err := s.inTx(ctx, func(tx *store.Tx) error {
-		next, notify = nil, false
+		next, notify, failed = nil, false, false
 		if err := s.addAttempt(ctx, tx, d, res); err != nil {
 			return err
 		}
@@ -66,6 +66,7 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 			if err := upd.SetState(StateFailed).ClearNextAttemptTime().Exec(ctx); err != nil {
 				return err
 			}
+			failed = true
 			return s.wakeNext(ctx, tx, d)
 		}
 		if res.retryAfter > 0 {
@@ -85,8 +86,15 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 	if err != nil {
 		return fmt.Errorf("deliver: record attempt: %w", err)
 	}
-	if notify && s.cfg.Notify != nil {
-		s.cfg.Notify(ep.TenantID)
+	s.metrics.observe(res, d.CreateTime, d.AttemptCount == 0, s.cfg.Now())
+	if failed {
+		s.metrics.failed.Inc()
+	}
+	if notify {
+		s.metrics.disabled.Inc()
+		if s.cfg.Notify != nil {
+			s.cfg.Notify(ep.TenantID)
+		}
 	}
 	return next
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -77,6 +78,8 @@ type Config struct {
 	Notify func(tenantID string)
 	// Resolver checks hosts at registration; nil means net.DefaultResolver.
 	Resolver Resolver
+	// Registerer receives the delivery metrics; nil leaves them unregistered.
+	Registerer prometheus.Registerer
 	// Logger receives background warnings; nil discards them.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -125,8 +128,9 @@ type Service struct {
 	untrusted *rate.Limiter
 	cache     *endpointCache
 	// stmts keeps the worker's statements prepared; fast is an ent client on it.
-	stmts *stmtCache
-	fast  *ent.Client
+	stmts   *stmtCache
+	fast    *ent.Client
+	metrics *metrics
 }
 
 // New returns a service on st whose secrets are sealed with keys. It inserts jobs at once;
@@ -138,7 +142,7 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	cfg.defaults()
 	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint),
 		untrusted: rate.NewLimiter(rate.Limit(cfg.UntrustedRate), untrustedBurst),
-		cache:     newEndpointCache(), stmts: newStmtCache(st.DB)}
+		cache:     newEndpointCache(), stmts: newStmtCache(st.DB), metrics: newMetrics(cfg.Registerer)}
 	s.fast = s.stmts.entOn(st.Dialect)
 	s.client = s.httpClient()
 	workers := river.NewWorkers()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/casewire/casewire/deliver"
 	"github.com/casewire/casewire/detect"
 	"github.com/casewire/casewire/ent"
@@ -29,7 +31,7 @@ type deliveryFlags struct {
 
 // startDelivery opens the keyring, starts the delivery workers and returns the function
 // that stops them, letting attempts in flight finish.
-func (f *deliveryFlags) startDelivery(a *app, st *store.Store, dataDir string) (func(), error) {
+func (f *deliveryFlags) startDelivery(a *app, st *store.Store, dataDir string, reg prometheus.Registerer) (func(), error) {
 	keys, err := secretbox.Load(secretbox.Source{Env: f.EncryptionKey,
 		File: f.EncryptionKeyFile, DataDir: dataDir})
 	if err != nil {
@@ -39,7 +41,7 @@ func (f *deliveryFlags) startDelivery(a *app, st *store.Store, dataDir string) (
 		Timeout: f.WebhookTimeout, AllowInsecure: f.AllowInsecureWebhooks,
 		DisableAfter: f.WebhookDisableAfter, Workers: f.WebhookWorkers,
 		PerEndpoint: f.WebhookPerEndpoint, UntrustedRate: f.WebhookUntrustedRate,
-		AppendEvent: appendSystemEvent, Logger: a.log,
+		AppendEvent: appendSystemEvent, Logger: a.log, Registerer: reg,
 	})
 	if err != nil {
 		return nil, err

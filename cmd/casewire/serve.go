@@ -68,7 +68,7 @@ func (c *serveCmd) Run(a *app) error {
 	defer st.Close()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	stopDelivery, err := c.startDelivery(a, st, c.DataDir)
+	stopDelivery, err := c.startDelivery(a, st, c.DataDir, reg)
 	if err != nil {
 		return err
 	}
