@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/event"
 	"github.com/casewire/casewire/secretbox"
+	"github.com/casewire/casewire/store"
 	"github.com/casewire/casewire/store/storetest"
 	"github.com/casewire/casewire/webhook"
 )
@@ -605,5 +607,66 @@ casewire_webhook_endpoints_disabled_total 0
 	}
 	if n := count("casewire_webhook_attempt_duration_seconds"); n != 3 {
 		t.Errorf("duration samples = %d, want 3", n)
+	}
+}
+
+// TestDisabledEndpointPausesPendingDeliveriesAndEnableResumes: deliveries that were pending
+// when their endpoint was disabled (retries, a redelivery) are paused by the worker, not
+// failed or left to River's own retries, and go out when the endpoint is enabled again;
+// those of a deleted endpoint fail.
+func TestDisabledEndpointPausesPendingDeliveriesAndEnableResumes(t *testing.T) {
+	f := start(t, Config{})
+	ctx := context.Background()
+	rc := newReceiver(t, nil)
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	enable := func(on bool) {
+		t.Helper()
+		if _, err := f.svc.UpdateEndpoint(ctx, f.tenant, ep.ID, EndpointSpec{Enabled: on},
+			map[string]bool{FieldEnabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev := f.emit(t, "IOE0900000001", 1, "review")
+	f.waitState(t, ep.ID, ev.ID, StateSucceeded)
+	enable(false)
+	d, err := f.svc.Redeliver(ctx, f.tenant, ep.ID, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused := func() bool { got, _ := f.st.Ent.Delivery.Get(ctx, d.ID); return got.State == StatePaused }
+	wait(t, "the redelivery paused", paused)
+	var errs sql.NullString
+	if err := f.st.DB.QueryRowContext(ctx, "SELECT errors FROM river_job WHERE id = "+
+		fmt.Sprint(d.JobID)).Scan(&errs); err != nil || strings.Contains(errs.String, "panic") {
+		t.Fatalf("job errors %q, %v", errs.String, err)
+	}
+	enable(true)
+	wait(t, "the redelivery sent", func() bool { return rc.count() == 2 })
+
+	other := newReceiver(t, nil)
+	gone, _ := f.endpoint(t, other.URL, Filter{})
+	if err := f.svc.DeleteEndpoint(ctx, f.tenant, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A job of the deleted endpoint that was already queued fails its delivery.
+	var dd *ent.Delivery
+	err = f.st.InTx(ctx, func(tx *store.Tx) error {
+		row := newDelivery(tx, gone, ev)
+		id, _ := row.row.Mutation().ID()
+		if err := f.svc.insert(ctx, tx, []outgoing{row}); err != nil {
+			return err
+		}
+		dd, err = tx.Ent.Delivery.Get(ctx, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "the deleted endpoint's delivery failed", func() bool {
+		got, _ := f.st.Ent.Delivery.Get(ctx, dd.ID)
+		return got.State == StateFailed && got.LastError == "endpoint deleted"
+	})
+	if other.count() != 0 {
+		t.Fatalf("a deleted endpoint received %d requests", other.count())
 	}
 }

@@ -127,12 +127,14 @@ func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id string, spec 
 		}
 		return s.resume(ctx, tx, out)
 	})
+	// Dropped again once committed: a worker may have cached the old row in between.
+	s.cache.drop(id)
 	return out, err
 }
 
 // DeleteEndpoint removes an endpoint and fails its pending deliveries.
 func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error {
-	return s.st.InTx(ctx, func(tx *store.Tx) error {
+	err := s.st.InTx(ctx, func(tx *store.Tx) error {
 		row, err := endpoint(ctx, tx.Ent, tenantID, id)
 		if err != nil {
 			return err
@@ -145,6 +147,8 @@ func (s *Service) DeleteEndpoint(ctx context.Context, tenantID, id string) error
 			delivery.StateIn(StatePending, StatePaused)).SetState(StateFailed).
 			SetLastError("endpoint deleted").ClearNextAttemptTime().Exec(ctx)
 	})
+	s.cache.drop(id)
+	return err
 }
 
 // RotateSecret gives the endpoint a new secret, returned only now. The old one keeps

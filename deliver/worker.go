@@ -14,12 +14,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/delivery"
 	"github.com/casewire/casewire/ent/predicate"
+	"github.com/casewire/casewire/ent/webhookendpoint"
 	"github.com/casewire/casewire/store"
 	"github.com/casewire/casewire/webhook"
 )
@@ -56,12 +58,11 @@ func (s *Service) work(ctx context.Context, job *rivertype.JobRow, id string) er
 	}
 	ep, keys, err := s.endpointFor(ctx, d.EndpointID)
 	switch {
-	case ent.IsNotFound(err) || (err == nil && ep.DeleteTime != nil):
-		return s.setState(ctx, d, StateFailed, "endpoint deleted")
-	case err != nil:
+	case err == nil && ep.Enabled && ep.DeleteTime == nil:
+	case err == nil || ent.IsNotFound(err):
+		return s.hold(ctx, d)
+	default:
 		return err
-	case !ep.Enabled:
-		return s.setState(ctx, d, StatePaused, "")
 	}
 	if job.Queue == Queue && !trusted(ep) {
 		return s.inTx(ctx, func(tx *store.Tx) error {
@@ -131,12 +132,42 @@ func cmpErr(first, second error) error {
 	return second
 }
 
-func (s *Service) setState(ctx context.Context, d *ent.Delivery, state, reason string) error {
-	upd := s.fast.Delivery.UpdateOneID(d.ID).SetState(state).ClearNextAttemptTime()
-	if reason != "" {
-		upd.SetLastError(reason)
+// hold pauses d when its endpoint is disabled and fails it when the endpoint is gone, as
+// the endpoint's row says now: the cached row may be a second old. The row is locked
+// (PostgreSQL; SQLite runs one transaction at a time), so an enable that commits later
+// finds d paused and resumes it, and one that committed first is seen here. When the
+// endpoint turns out to be enabled, d runs again at once. Only a d still waiting on the
+// same job changes.
+func (s *Service) hold(ctx context.Context, d *ent.Delivery) error {
+	s.cache.drop(d.EndpointID)
+	var again bool
+	err := s.inTx(ctx, func(tx *store.Tx) error {
+		q := tx.Ent.WebhookEndpoint.Query().Where(webhookendpoint.ID(d.EndpointID))
+		if s.st.Dialect == dialect.Postgres {
+			q.ForUpdate()
+		}
+		ep, err := q.Only(ctx)
+		if err != nil && !ent.IsNotFound(err) {
+			return err
+		}
+		upd := tx.Ent.Delivery.Update().Where(delivery.ID(d.ID),
+			delivery.State(StatePending), delivery.JobID(d.JobID)).ClearNextAttemptTime()
+		switch {
+		case ep == nil || ep.DeleteTime != nil:
+			return upd.SetState(StateFailed).SetLastError("endpoint deleted").Exec(ctx)
+		case !ep.Enabled:
+			return upd.SetState(StatePaused).Exec(ctx)
+		}
+		again = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("deliver: hold delivery: %w", err)
 	}
-	return upd.Exec(ctx)
+	if again {
+		return river.JobSnooze(0)
+	}
+	return nil
 }
 
 // waitFor returns how long d must wait for an earlier pending delivery of the same
