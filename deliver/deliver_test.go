@@ -670,3 +670,51 @@ func TestDisabledEndpointPausesPendingDeliveriesAndEnableResumes(t *testing.T) {
 		t.Fatalf("a deleted endpoint received %d requests", other.count())
 	}
 }
+
+// TestSweepRequeuesStrandedDeliveries: a pending delivery whose job has ended without it
+// (here cancelled; the job queue discards one after its own retries, and removes old ones)
+// is given a new job by the sweep and delivered; a pending delivery with a live job, and a fresh stranded one that may belong
+// to a transaction in flight, are left alone.
+func TestSweepRequeuesStrandedDeliveries(t *testing.T) {
+	f := start(t, Config{})
+	ctx := context.Background()
+	rc := newReceiver(t, nil)
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	strand := func(receipt string) *ent.Delivery {
+		return f.deliveryOf(t, ep.ID, f.emit(t, receipt, 1, "review").ID)
+	}
+	// Stop the workers while deliveries are stranded, so none is sent before the sweep.
+	if err := f.svc.river.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old, fresh := strand("IOE0900000001"), strand("IOE0900000002")
+	live := strand("IOE0900000003")
+	if _, err := f.svc.river.JobCancel(ctx, old.JobID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.DB.ExecContext(ctx, "DELETE FROM river_job WHERE id = "+fmt.Sprint(fresh.JobID)); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-time.Hour)
+	for _, d := range []*ent.Delivery{old, live} {
+		f.st.Ent.Delivery.UpdateOneID(d.ID).SetUpdateTime(long).ExecX(ctx)
+	}
+	n, err := f.svc.sweep(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("sweep = %d, %v; want the one old stranded delivery", n, err)
+	}
+	if again, err := f.svc.sweep(ctx); err != nil || again != 0 {
+		t.Fatalf("second sweep = %d, %v", again, err)
+	}
+	if got := f.st.Ent.Delivery.GetX(ctx, live.ID); got.JobID != live.JobID {
+		t.Fatalf("a delivery with a live job was given job %d", got.JobID)
+	}
+	if got := f.st.Ent.Delivery.GetX(ctx, fresh.ID); got.JobID != fresh.JobID {
+		t.Fatalf("a fresh delivery was swept")
+	}
+	if err := f.svc.river.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.waitState(t, ep.ID, old.EventID, StateSucceeded)
+	f.waitState(t, ep.ID, live.EventID, StateSucceeded)
+}

@@ -22,6 +22,7 @@ type metrics struct {
 	lag      prometheus.Histogram
 	failed   prometheus.Counter
 	disabled prometheus.Counter
+	requeued prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -48,9 +49,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "casewire_webhook_endpoints_disabled_total",
 			Help: "Webhook endpoints disabled by delivery: a 410 Gone, or failing too long.",
 		}),
+		requeued: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "casewire_webhook_deliveries_requeued_total",
+			Help: "Pending webhook deliveries found without a job that could run them, and given a new one.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.attempts, m.duration, m.lag, m.failed, m.disabled)
+		reg.MustRegister(m.attempts, m.duration, m.lag, m.failed, m.disabled, m.requeued)
 	}
 	return m
 }

@@ -147,9 +147,11 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	s.client = s.httpClient()
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &worker{s: s})
+	river.AddWorker(workers, &sweeper{s: s})
 	rc, err := river.NewClient(driver(st), &river.Config{
 		Queues:               queues(cfg.Workers, cfg.PerEndpoint),
 		Workers:              workers,
+		PeriodicJobs:         []*river.PeriodicJob{s.sweepJob()},
 		FetchCooldown:        cfg.FetchCooldown,
 		FetchPollInterval:    cfg.FetchPollInterval,
 		JobTimeout:           cfg.Timeout + 2*time.Second,
