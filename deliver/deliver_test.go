@@ -718,3 +718,61 @@ func TestSweepRequeuesStrandedDeliveries(t *testing.T) {
 	f.waitState(t, ep.ID, old.EventID, StateSucceeded)
 	f.waitState(t, ep.ID, live.EventID, StateSucceeded)
 }
+
+// TestShortRetryAfterDoesNotShortenTheSchedule: a Retry-After shorter than the schedule's
+// wait leaves the schedule's wait, so a receiver asking for a second does not burn through
+// the retries meant to last days.
+func TestShortRetryAfterDoesNotShortenTheSchedule(t *testing.T) {
+	f := start(t, Config{Schedule: Schedule{time.Hour}})
+	rc := newReceiver(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+	})
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	var d *ent.Delivery
+	wait(t, "the first attempt", func() bool {
+		d = f.deliveryOf(t, ep.ID, ev.ID)
+		return d.AttemptCount == 1 && d.NextAttemptTime != nil
+	})
+	if gap := d.NextAttemptTime.Sub(*d.LastAttemptTime); gap < 40*time.Minute {
+		t.Fatalf("next attempt in %s, want the schedule's hour (less jitter)", gap)
+	}
+}
+
+// TestTimedOutAttemptRecordsItsDuration: an attempt that ends without an answer is
+// recorded with the time it took, not zero.
+func TestTimedOutAttemptRecordsItsDuration(t *testing.T) {
+	f := start(t, Config{Timeout: time.Second, Schedule: Schedule{time.Hour}})
+	rc := newReceiver(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+	ep, _ := f.endpoint(t, rc.URL, Filter{})
+	ev := f.emit(t, "IOE0912345678", 1, "review")
+	var got []*ent.DeliveryAttempt
+	wait(t, "the attempt", func() bool {
+		got = f.attempts(t, f.deliveryOf(t, ep.ID, ev.ID).ID)
+		return len(got) == 1
+	})
+	if got[0].StatusCode != 0 || got[0].DurationMs < 900 {
+		t.Fatalf("attempt %+v, want no status and about a second", got[0])
+	}
+}
+
+func TestConfigRefusesNegativeSettings(t *testing.T) {
+	st := storetest.Open(t)
+	key, _ := secretbox.NewKey()
+	ring, _ := secretbox.Parse(key)
+	for _, c := range []struct {
+		cfg   Config
+		field string
+	}{
+		{Config{Timeout: -time.Second}, "Timeout"},
+		{Config{DisableAfter: -time.Hour}, "DisableAfter"},
+		{Config{Workers: -1}, "Workers"},
+		{Config{PerEndpoint: -1}, "PerEndpoint"},
+		{Config{UntrustedRate: -1}, "UntrustedRate"},
+	} {
+		if _, err := New(st, ring, c.cfg); err == nil || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("New with a negative %s: %v", c.field, err)
+		}
+	}
+}

@@ -45,6 +45,9 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 			notify, err = s.disable(ctx, tx, ep, "the endpoint answered 410 Gone")
 			return err
 		}
+		// A failure changes the delivery only while it is pending: deleting the endpoint
+		// during the attempt has failed it for good.
+		upd.Where(delivery.State(StatePending))
 		since := now
 		if ep.FailingSinceTime != nil {
 			since = *ep.FailingSinceTime
@@ -69,9 +72,9 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 			failed = true
 			return s.wakeNext(ctx, tx, d)
 		}
-		if res.retryAfter > 0 {
-			wait = res.retryAfter
-		}
+		// Retry-After is a floor: a receiver asking for a second cannot use up in a
+		// minute the retries meant to last days.
+		wait = max(wait, res.retryAfter)
 		if queue == QueueUntrusted {
 			next = river.JobSnooze(wait)
 		} else {

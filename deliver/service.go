@@ -70,7 +70,7 @@ type Config struct {
 	// FetchCooldown and FetchPollInterval tune how fast idle workers find new jobs.
 	FetchCooldown, FetchPollInterval time.Duration
 	// RescueAfter is when a job left running by a killed process is retried; 0 means the
-	// timeout plus one minute. It is at least the timeout plus three seconds.
+	// timeout plus one minute. It is at least a second longer than a job may run.
 	RescueAfter time.Duration
 	// AppendEvent records "endpoint disabled" events; nil records none.
 	AppendEvent AppendFunc
@@ -108,6 +108,29 @@ func (c *Config) defaults() {
 	}
 }
 
+// jobTimeout bounds one run of a delivery job: the waits for the endpoint's bound and for
+// the pace of untrusted endpoints, the attempt, and time left to record it.
+func (c *Config) jobTimeout() time.Duration {
+	return slotWait + paceWait + c.Timeout + 5*time.Second
+}
+
+// check refuses settings that cannot work, naming the field.
+func (c *Config) check() error {
+	switch {
+	case c.Timeout < 0:
+		return errors.New("deliver: Timeout must not be negative")
+	case c.DisableAfter < 0:
+		return errors.New("deliver: DisableAfter must not be negative")
+	case c.Workers < 0:
+		return errors.New("deliver: Workers must not be negative")
+	case c.PerEndpoint < 0:
+		return errors.New("deliver: PerEndpoint must not be negative")
+	case c.UntrustedRate < 0:
+		return errors.New("deliver: UntrustedRate must not be negative")
+	}
+	return nil
+}
+
 func or[T comparable](v, def T) T {
 	var zero T
 	if v == zero {
@@ -139,6 +162,9 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 	if st == nil || keys == nil {
 		return nil, errors.New("deliver: a store and a keyring are required")
 	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	cfg.defaults()
 	s := &Service{st: st, keys: keys, cfg: cfg, limit: newLimiter(cfg.PerEndpoint),
 		untrusted: rate.NewLimiter(rate.Limit(cfg.UntrustedRate), untrustedBurst),
@@ -154,8 +180,8 @@ func New(st *store.Store, keys *secretbox.Keyring, cfg Config) (*Service, error)
 		PeriodicJobs:         []*river.PeriodicJob{s.sweepJob()},
 		FetchCooldown:        cfg.FetchCooldown,
 		FetchPollInterval:    cfg.FetchPollInterval,
-		JobTimeout:           cfg.Timeout + 2*time.Second,
-		RescueStuckJobsAfter: max(cfg.RescueAfter, cfg.Timeout+3*time.Second),
+		JobTimeout:           cfg.jobTimeout(),
+		RescueStuckJobsAfter: max(cfg.RescueAfter, cfg.jobTimeout()+time.Second),
 		MaxAttempts:          25,
 		Logger:               cfg.Logger,
 		TestOnly:             cfg.TestOnly,

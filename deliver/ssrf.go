@@ -20,7 +20,9 @@ var ErrBlockedAddress = errors.New("address not allowed for webhooks")
 
 // blocked lists ranges beyond what netip's predicates cover: shared address space (which
 // holds some clouds' metadata services), benchmarking, reserved and documentation ranges,
-// NAT64 and the IPv4 broadcast address.
+// the IPv4 broadcast address, and the IPv6 ranges that carry or translate an IPv4 address
+// or are deprecated (IPv4-compatible, IPv4-translated, NAT64, 6to4, Teredo, site-local,
+// discard), since a translator on the way could turn them into a blocked IPv4 address.
 var blocked = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
@@ -30,9 +32,15 @@ var blocked = []netip.Prefix{
 	netip.MustParsePrefix("198.51.100.0/24"),
 	netip.MustParsePrefix("203.0.113.0/24"),
 	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("::/96"),
+	netip.MustParsePrefix("::ffff:0:0:0/96"),
 	netip.MustParsePrefix("64:ff9b::/96"),
 	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("2001::/32"),
 	netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("2002::/16"),
+	netip.MustParsePrefix("fec0::/10"),
 }
 
 // allowedAddr reports whether a webhook may connect to ip: a public unicast address, not

@@ -62,6 +62,14 @@ func TestCheckURL(t *testing.T) {
 		{"https://[fe80::1]/", false, false},
 		{"https://[fd00:ec2::254]/", false, false},
 		{"https://[::ffff:127.0.0.1]/", false, false},
+		{"https://[::127.0.0.1]/", false, false},
+		{"https://[::ffff:0:a9fe:a9fe]/", false, false},
+		{"https://[2002:a9fe:a9fe::1]/", false, false},
+		{"https://[2001:0:4136:e378::1]/", false, false},
+		{"https://[fec0::1]/", false, false},
+		{"https://[100::1]/", false, false},
+		{"https://[2606:4700::1111]/", false, true},
+		{"HTTPS://hooks.example.com/", false, true},
 		{"https://224.0.0.1/", false, false},
 		{"https://rebind.example.com/", false, false},
 		{"https://meta.example.com/", false, false},
@@ -112,5 +120,20 @@ func TestDialRefusesBlockedAddress(t *testing.T) {
 	}
 	if strings.Contains(att.Error, srv.URL[8:]) && strings.Contains(att.Error, "localhost") {
 		t.Fatalf("error names the URL: %q", att.Error)
+	}
+}
+
+func TestIsHTTPSIgnoresTheCaseOfTheScheme(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://hooks.example.com/": true,
+		"HTTPS://hooks.example.com/": true,
+		"http://hooks.example.com/":  false,
+		"https:/hooks.example.com/":  true, // CheckURL refuses it at registration
+		"hooks.example.com/https://": false,
+		"%zz":                        false,
+	} {
+		if got := isHTTPS(raw); got != want {
+			t.Errorf("isHTTPS(%q) = %v, want %v", raw, got, want)
+		}
 	}
 }

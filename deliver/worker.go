@@ -235,15 +235,15 @@ type result struct {
 func (r result) ok() bool { return r.status >= 200 && r.status < 300 }
 
 // send makes one signed POST of ev to rawURL.
-func (s *Service) send(ctx context.Context, rawURL string, keys [][]byte, ev *ent.Event) result {
-	res := result{start: s.cfg.Now()}
-	defer func() { res.duration = time.Since(res.start) }()
+func (s *Service) send(ctx context.Context, rawURL string, keys [][]byte, ev *ent.Event) (res result) {
+	res = result{start: s.cfg.Now()}
+	defer func() { res.duration = time.Since(res.start) }() // whichever way it ends
 	payload, err := body(ev)
 	if err != nil {
 		res.err = err.Error()
 		return res
 	}
-	if !s.cfg.AllowInsecure && !strings.HasPrefix(rawURL, "https://") {
+	if !s.cfg.AllowInsecure && !isHTTPS(rawURL) {
 		res.err = "the URL is not https"
 		return res
 	}
@@ -266,8 +266,13 @@ func (s *Service) send(ctx context.Context, rawURL string, keys [][]byte, ev *en
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrained))
 	res.body = clean(b, maxStoredBody)
 	res.err, res.retryAfter = answerError(resp, s.cfg.Now())
-	res.duration = time.Since(res.start)
 	return res
+}
+
+// isHTTPS reports whether rawURL is an https URL, in any case of its scheme.
+func isHTTPS(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && u.Scheme == "https"
 }
 
 func answerError(resp *http.Response, now time.Time) (string, time.Duration) {
