@@ -60,6 +60,8 @@ func init() {
 	_ = auditentryMixinFields1
 	auditentryMixinFields2 := auditentryMixin[2].Fields()
 	_ = auditentryMixinFields2
+	auditentryMixinFields3 := auditentryMixin[3].Fields()
+	_ = auditentryMixinFields3
 	auditentryFields := schema.AuditEntry{}.Fields()
 	_ = auditentryFields
 	// auditentryDescTenantID is the schema descriptor for tenant_id field.
@@ -71,19 +73,19 @@ func init() {
 	// auditentry.DefaultCreateTime holds the default value on creation for the create_time field.
 	auditentry.DefaultCreateTime = auditentryDescCreateTime.Default.(func() time.Time)
 	// auditentryDescAPIKeyID is the schema descriptor for api_key_id field.
-	auditentryDescAPIKeyID := auditentryFields[0].Descriptor()
+	auditentryDescAPIKeyID := auditentryMixinFields3[0].Descriptor()
 	// auditentry.DefaultAPIKeyID holds the default value on creation for the api_key_id field.
 	auditentry.DefaultAPIKeyID = auditentryDescAPIKeyID.Default.(string)
 	// auditentryDescResource is the schema descriptor for resource field.
-	auditentryDescResource := auditentryFields[2].Descriptor()
+	auditentryDescResource := auditentryMixinFields3[2].Descriptor()
 	// auditentry.DefaultResource holds the default value on creation for the resource field.
 	auditentry.DefaultResource = auditentryDescResource.Default.(string)
 	// auditentryDescPeerAddress is the schema descriptor for peer_address field.
-	auditentryDescPeerAddress := auditentryFields[3].Descriptor()
+	auditentryDescPeerAddress := auditentryMixinFields3[3].Descriptor()
 	// auditentry.DefaultPeerAddress holds the default value on creation for the peer_address field.
 	auditentry.DefaultPeerAddress = auditentryDescPeerAddress.Default.(string)
 	// auditentryDescRequestID is the schema descriptor for request_id field.
-	auditentryDescRequestID := auditentryFields[4].Descriptor()
+	auditentryDescRequestID := auditentryMixinFields3[4].Descriptor()
 	// auditentry.DefaultRequestID holds the default value on creation for the request_id field.
 	auditentry.DefaultRequestID = auditentryDescRequestID.Default.(string)
 	// auditentryDescID is the schema descriptor for id field.
@@ -99,6 +101,8 @@ func init() {
 	_ = auditintentMixinFields1
 	auditintentMixinFields2 := auditintentMixin[2].Fields()
 	_ = auditintentMixinFields2
+	auditintentMixinFields3 := auditintentMixin[3].Fields()
+	_ = auditintentMixinFields3
 	auditintentFields := schema.AuditIntent{}.Fields()
 	_ = auditintentFields
 	// auditintentDescTenantID is the schema descriptor for tenant_id field.
@@ -110,19 +114,19 @@ func init() {
 	// auditintent.DefaultCreateTime holds the default value on creation for the create_time field.
 	auditintent.DefaultCreateTime = auditintentDescCreateTime.Default.(func() time.Time)
 	// auditintentDescAPIKeyID is the schema descriptor for api_key_id field.
-	auditintentDescAPIKeyID := auditintentFields[0].Descriptor()
+	auditintentDescAPIKeyID := auditintentMixinFields3[0].Descriptor()
 	// auditintent.DefaultAPIKeyID holds the default value on creation for the api_key_id field.
 	auditintent.DefaultAPIKeyID = auditintentDescAPIKeyID.Default.(string)
 	// auditintentDescResource is the schema descriptor for resource field.
-	auditintentDescResource := auditintentFields[2].Descriptor()
+	auditintentDescResource := auditintentMixinFields3[2].Descriptor()
 	// auditintent.DefaultResource holds the default value on creation for the resource field.
 	auditintent.DefaultResource = auditintentDescResource.Default.(string)
 	// auditintentDescPeerAddress is the schema descriptor for peer_address field.
-	auditintentDescPeerAddress := auditintentFields[3].Descriptor()
+	auditintentDescPeerAddress := auditintentMixinFields3[3].Descriptor()
 	// auditintent.DefaultPeerAddress holds the default value on creation for the peer_address field.
 	auditintent.DefaultPeerAddress = auditintentDescPeerAddress.Default.(string)
 	// auditintentDescRequestID is the schema descriptor for request_id field.
-	auditintentDescRequestID := auditintentFields[4].Descriptor()
+	auditintentDescRequestID := auditintentMixinFields3[4].Descriptor()
 	// auditintent.DefaultRequestID holds the default value on creation for the request_id field.
 	auditintent.DefaultRequestID = auditintentDescRequestID.Default.(string)
 	// auditintentDescID is the schema descriptor for id field.

@@ -4,6 +4,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
 )
 
 // AuditEntry records one mutation. Entries are appended and never changed or deleted.
@@ -11,18 +12,28 @@ type AuditEntry struct{ ent.Schema }
 
 // Mixin of the AuditEntry.
 func (AuditEntry) Mixin() []ent.Mixin {
-	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{}, createTimeMixin{}}
+	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{}, createTimeMixin{}, callMixin{}}
 }
 
 // Fields of the AuditEntry.
 func (AuditEntry) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("outcome").Immutable(),
+	}
+}
+
+// callMixin describes one API call: who made it, what it did to which resource, from
+// where, under which request id. Audit entries and intents share it.
+type callMixin struct{ mixin.Schema }
+
+// Fields of the callMixin.
+func (callMixin) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("api_key_id").Default("").Immutable(),
 		field.String("action").Immutable(),
 		field.String("resource").Default("").Immutable(),
 		field.String("peer_address").Default("").Immutable(),
 		field.String("request_id").Default("").Immutable(),
-		field.String("outcome").Immutable(),
 	}
 }
 
@@ -42,20 +53,9 @@ func (AuditEntry) Hooks() []ent.Hook {
 // no change is made without a trace in the audit log, whatever stops the process.
 type AuditIntent struct{ ent.Schema }
 
-// Mixin of the AuditIntent.
+// Mixin of the AuditIntent: the fields of the entry it becomes, but the outcome.
 func (AuditIntent) Mixin() []ent.Mixin {
-	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{}, createTimeMixin{}}
-}
-
-// Fields of the AuditIntent: those of the entry it becomes, but the outcome.
-func (AuditIntent) Fields() []ent.Field {
-	return []ent.Field{
-		field.String("api_key_id").Default("").Immutable(),
-		field.String("action").Immutable(),
-		field.String("resource").Default("").Immutable(),
-		field.String("peer_address").Default("").Immutable(),
-		field.String("request_id").Default("").Immutable(),
-	}
+	return []ent.Mixin{idMixin{prefix: "aud"}, tenantMixin{}, createTimeMixin{}, callMixin{}}
 }
 
 // Indexes of the AuditIntent.
