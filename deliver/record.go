@@ -89,6 +89,12 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 	if err != nil {
 		return fmt.Errorf("deliver: record attempt: %w", err)
 	}
+	// The cache learns the endpoint's health once the transaction that records it commits.
+	if res.ok() {
+		s.cache.markHealthy(ep.ID, s.cfg.Now())
+	} else {
+		s.cache.markUnhealthy(ep.ID, s.cfg.Now())
+	}
 	s.metrics.observe(res, d.CreateTime, d.AttemptCount == 0, s.cfg.Now())
 	if failed {
 		s.metrics.failed.Inc()
@@ -115,7 +121,6 @@ func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now 
 	if s.cache.recentlyHealthy(id, now) {
 		return nil
 	}
-	s.cache.markHealthy(id, now)
 	return tx.Ent.WebhookEndpoint.Update().Where(webhookendpoint.ID(id), webhookendpoint.Or(
 		webhookendpoint.FailingSinceTimeNotNil(), webhookendpoint.LastSuccessTimeIsNil(),
 		webhookendpoint.LastSuccessTimeLT(now.Add(-time.Second)))).
@@ -124,7 +129,6 @@ func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now 
 
 // markFailing starts the endpoint's failure clock if it is not running.
 func (s *Service) markFailing(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
-	s.cache.markUnhealthy(id, now)
 	return tx.Ent.WebhookEndpoint.Update().
 		Where(webhookendpoint.ID(id), webhookendpoint.FailingSinceTimeIsNil()).
 		SetFailingSinceTime(now.UTC()).Exec(ctx)
