@@ -162,7 +162,7 @@ func (k *Keys) principal(ctx context.Context, row *ent.APIKey) (Principal, error
 	}
 	// Last use is kept to the minute, so a busy key does not write on every call.
 	if row.LastUseTime == nil || now.Sub(*row.LastUseTime) > time.Minute {
-		_ = k.db.APIKey.UpdateOneID(row.ID).SetLastUseTime(now).Exec(ctx)
+		_ = k.db.APIKey.UpdateOneID(row.ID).SetLastUseTime(now.UTC()).Exec(ctx)
 	}
 	return Principal{TenantID: row.TenantID, KeyID: row.ID, Scope: scope}, nil
 }

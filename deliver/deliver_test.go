@@ -673,9 +673,14 @@ func TestDisabledEndpointPausesPendingDeliveriesAndEnableResumes(t *testing.T) {
 
 // TestSweepRequeuesStrandedDeliveries: a pending delivery whose job has ended without it
 // (here cancelled; the job queue discards one after its own retries, and removes old ones)
-// is given a new job by the sweep and delivered; a pending delivery with a live job, and a fresh stranded one that may belong
-// to a transaction in flight, are left alone.
+// is given a new job by the sweep and delivered; a pending delivery with a live job, and
+// a fresh stranded one that may belong to a transaction in flight, are left alone. The
+// process runs east of UTC, where a cutoff in local time would compare wrongly with the
+// UTC times SQLite stores as text.
 func TestSweepRequeuesStrandedDeliveries(t *testing.T) {
+	local := time.Local
+	time.Local = time.FixedZone("JST", 9*3600)
+	defer func() { time.Local = local }()
 	f := start(t, Config{})
 	ctx := context.Background()
 	rc := newReceiver(t, nil)
@@ -695,7 +700,7 @@ func TestSweepRequeuesStrandedDeliveries(t *testing.T) {
 	if _, err := f.st.DB.ExecContext(ctx, "DELETE FROM river_job WHERE id = "+fmt.Sprint(fresh.JobID)); err != nil {
 		t.Fatal(err)
 	}
-	long := time.Now().Add(-time.Hour)
+	long := time.Now().Add(-time.Hour).UTC()
 	for _, d := range []*ent.Delivery{old, live} {
 		f.st.Ent.Delivery.UpdateOneID(d.ID).SetUpdateTime(long).ExecX(ctx)
 	}

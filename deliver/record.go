@@ -26,7 +26,7 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 			return err
 		}
 		upd := tx.Ent.Delivery.Update().Where(delivery.ID(d.ID)).AddAttemptCount(1).
-			SetLastAttemptTime(res.start).SetLastStatusCode(res.status).SetLastError(res.err)
+			SetLastAttemptTime(res.start.UTC()).SetLastStatusCode(res.status).SetLastError(res.err)
 		now := s.cfg.Now()
 		switch {
 		case res.ok():
@@ -84,7 +84,7 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 			}
 			upd.SetJobID(id)
 		}
-		return upd.SetNextAttemptTime(now.Add(wait)).Exec(ctx)
+		return upd.SetNextAttemptTime(now.Add(wait).UTC()).Exec(ctx)
 	})
 	if err != nil {
 		return fmt.Errorf("deliver: record attempt: %w", err)
@@ -123,7 +123,7 @@ func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now 
 	}
 	return tx.Ent.WebhookEndpoint.Update().Where(webhookendpoint.ID(id), webhookendpoint.Or(
 		webhookendpoint.FailingSinceTimeNotNil(), webhookendpoint.LastSuccessTimeIsNil(),
-		webhookendpoint.LastSuccessTimeLT(now.Add(-time.Second)))).
+		webhookendpoint.LastSuccessTimeLT(now.UTC().Add(-time.Second)))).
 		SetLastSuccessTime(now.UTC()).ClearFailingSinceTime().Exec(ctx)
 }
 

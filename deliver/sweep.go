@@ -60,7 +60,7 @@ func (s *Service) sweep(ctx context.Context) (int, error) {
 	err := s.st.InTx(ctx, func(tx *store.Tx) error {
 		var err error
 		ids, err = tx.Ent.Delivery.Query().Where(delivery.State(StatePending),
-			delivery.UpdateTimeLT(s.cfg.Now().Add(-sweepAfter)), withoutLiveJob).
+			delivery.UpdateTimeLT(s.cfg.Now().UTC().Add(-sweepAfter)), withoutLiveJob).
 			Order(delivery.ByID()).Limit(sweepBatch).IDs(ctx)
 		if err != nil || len(ids) == 0 {
 			return err

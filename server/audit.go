@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -22,7 +21,7 @@ import (
 // audit appends an entry for every mutation once its handler has answered, whatever the
 // outcome: who, what, which resource, when, from where, and how it ended. A call that
 // passed authentication has an intent written before its handler ran (auditAhead); the
-// entry replaces it.
+// entry takes its place.
 type audit struct{ s *Server }
 
 func (a audit) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -30,9 +29,10 @@ func (a audit) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 		res, err := next(ctx, req)
 		c := callFrom(ctx)
 		// Calls refused by the rate limit are not written: a flood must not become a flood
-		// of writes. They are counted in the request metrics.
-		if !isRead(methodOf(c.procedure)) && c.principal.TenantID != "" &&
-			connect.CodeOf(err) != connect.CodeResourceExhausted {
+		// of writes. They are counted in the request metrics. A call that got as far as
+		// its intent is always written, whatever it answered.
+		refused := c.intent == nil && connect.CodeOf(err) == connect.CodeResourceExhausted
+		if !isRead(methodOf(c.procedure)) && c.principal.TenantID != "" && !refused {
 			msg, _ := req.Any().(proto.Message)
 			resource := resourceOf(msg)
 			if resource == "" && res != nil {
@@ -54,31 +54,28 @@ func (a audit) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.S
 	return next
 }
 
-// record writes one audit entry; when the call has an intent, the entry takes its id and
-// time and the intent goes, in one transaction. A failure to write it is logged at Error:
-// someone must look at an audit log that cannot be written. The intent then stays, and
-// becomes an entry of unknown outcome.
+// record writes one audit entry and, when the call has an intent, removes the intent in
+// the same transaction. If the intent was already taken for a call cut short (the call
+// outlived intentTimeout), the log then holds both that entry of unknown outcome and this
+// one. A failure to write is logged at Error: someone must look at an audit log that
+// cannot be written. The intent then stays, and becomes an entry of unknown outcome.
 func (s *Server) record(ctx context.Context, c *call, resource, outcome string) {
 	ctx = context.WithoutCancel(ctx)
 	err := s.opts.Store.InTx(ctx, func(tx *store.Tx) error {
-		create := tx.Ent.AuditEntry.Create().
+		if c.intent != nil {
+			if _, err := tx.Ent.AuditIntent.Delete().Where(auditintent.ID(c.intent.ID)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return tx.Ent.AuditEntry.Create().
 			SetTenantID(c.principal.TenantID).
 			SetAPIKeyID(c.principal.KeyID).
 			SetAction(strings.TrimPrefix(c.procedure, "/")).
 			SetResource(resource).
 			SetPeerAddress(c.peer).
 			SetRequestID(c.requestID).
-			SetOutcome(outcome)
-		if c.intent == nil {
-			return create.Exec(ctx)
-		}
-		// An intent already turned into an entry of unknown outcome keeps that entry.
-		err := create.SetID(c.intent.ID).SetCreateTime(c.intent.CreateTime).
-			OnConflictColumns(auditentry.FieldID).DoNothing().Exec(ctx)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		return tx.Ent.AuditIntent.DeleteOneID(c.intent.ID).Exec(ctx)
+			SetOutcome(outcome).
+			Exec(ctx)
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "audit entry not written", "procedure", c.procedure, "error", err)
@@ -128,34 +125,49 @@ func (a auditAhead) WrapStreamingHandler(next connect.StreamingHandlerFunc) conn
 // cut short by a stopped process: longer than any call runs.
 const intentTimeout = 10 * time.Minute
 
+// settleBatch bounds the intents one listing settles; the next listing takes the rest.
+const settleBatch = 500
+
 // OutcomeUnknown is the outcome of an entry whose call was cut short: the process stopped
 // after the call began and before its outcome was written, so the change may or may not
 // have been made.
 const OutcomeUnknown = "unknown"
 
 // settleIntents turns the tenant's intents older than intentTimeout into entries of
-// unknown outcome, under their own ids and times, before the log is read.
+// unknown outcome before the log is read. Each is listed when it is found, as the newest
+// entry, with the time its call began. An intent is taken by whichever removes it first:
+// this settlement or the end of its call.
 func (s *Server) settleIntents(ctx context.Context, tenant string) error {
+	// Times are compared in UTC, as they are stored: SQLite compares them as text.
+	stale := auditintent.And(auditintent.TenantID(tenant),
+		auditintent.CreateTimeLT(time.Now().UTC().Add(-intentTimeout)))
+	found, err := s.opts.Store.Ent.AuditIntent.Query().Where(stale).Exist(ctx)
+	if err != nil || !found {
+		return err
+	}
 	return s.opts.Store.InTx(ctx, func(tx *store.Tx) error {
-		stale, err := tx.Ent.AuditIntent.Query().Where(auditintent.TenantID(tenant),
-			auditintent.CreateTimeLT(time.Now().Add(-intentTimeout))).All(ctx)
-		if err != nil || len(stale) == 0 {
+		rows, err := tx.Ent.AuditIntent.Query().Where(stale).
+			Order(ent.Asc(auditintent.FieldID)).Limit(settleBatch).All(ctx)
+		if err != nil {
 			return err
 		}
-		ids := make([]string, len(stale))
-		for i, in := range stale {
-			ids[i] = in.ID
-			err := tx.Ent.AuditEntry.Create().SetID(in.ID).SetCreateTime(in.CreateTime).
+		for _, in := range rows {
+			n, err := tx.Ent.AuditIntent.Delete().Where(auditintent.ID(in.ID)).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue // its call has just ended and written its own entry
+			}
+			err = tx.Ent.AuditEntry.Create().SetCreateTime(in.CreateTime).
 				SetTenantID(in.TenantID).SetAPIKeyID(in.APIKeyID).SetAction(in.Action).
 				SetResource(in.Resource).SetPeerAddress(in.PeerAddress).
-				SetRequestID(in.RequestID).SetOutcome(OutcomeUnknown).
-				OnConflictColumns(auditentry.FieldID).DoNothing().Exec(ctx)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				SetRequestID(in.RequestID).SetOutcome(OutcomeUnknown).Exec(ctx)
+			if err != nil {
 				return err
 			}
 		}
-		_, err = tx.Ent.AuditIntent.Delete().Where(auditintent.IDIn(ids...)).Exec(ctx)
-		return err
+		return nil
 	})
 }
 

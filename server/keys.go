@@ -111,7 +111,7 @@ func (a *apiKeyService) keepOneAdmin(ctx context.Context, row *ent.APIKey) error
 	if row.Scope != access.ScopeAdmin.String() {
 		return nil
 	}
-	now := time.Now()
+	now := time.Now().UTC() // stored times are UTC, and SQLite compares them as text
 	others, err := a.s.opts.Store.Ent.APIKey.Query().Where(
 		apikey.TenantID(row.TenantID), apikey.IDNEQ(row.ID),
 		apikey.Scope(access.ScopeAdmin.String()), apikey.RevokeTimeIsNil(),
