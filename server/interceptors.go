@@ -52,7 +52,7 @@ func (s *Server) begin(ctx context.Context, procedure, peerAddr string, h interf
 	c := &call{procedure: procedure, peer: hostOnly(peerAddr)}
 	fromGateway := subtle.ConstantTimeCompare([]byte(h.Get(gatewayHeader)), []byte(s.gatewaySecret)) == 1
 	if fromGateway {
-		if fwd := firstForwarded(h.Get("X-Forwarded-For")); fwd != "" {
+		if fwd := lastForwarded(h.Get("X-Forwarded-For")); fwd != "" {
 			c.peer = fwd
 		}
 	}
@@ -153,11 +153,16 @@ func (s *Server) authorize(ctx context.Context, procedure, header string) error 
 		return connect.NewError(connect.CodeUnavailable, errors.New("cannot check the API key now"))
 	}
 	callFrom(ctx).principal = p
+	// The rate comes before the scope: a refusal for scope is audited, and a flood of
+	// them must not become a flood of writes.
+	if err := s.limits.allow(p.KeyID); err != nil {
+		return err
+	}
 	if need := requiredScope(procedure); !p.Scope.Allows(need) {
 		return connect.NewError(connect.CodePermissionDenied,
 			errors.New("this API key's scope is "+p.Scope.String()+"; the method needs "+need.String()))
 	}
-	return s.limits.allow(p.KeyID)
+	return nil
 }
 
 // requiredScope is the scope a method needs: admin for keys and the audit log, read for
@@ -190,13 +195,15 @@ func hostOnly(addr string) string {
 	return addr
 }
 
-func firstForwarded(v string) string {
-	first, _, _ := strings.Cut(v, ",")
-	first = strings.TrimSpace(first)
-	if net.ParseIP(first) == nil {
+// lastForwarded is the address the JSON facade added to X-Forwarded-For: the last one.
+// Those before it are the caller's own words and could name anyone.
+func lastForwarded(v string) string {
+	last := v[strings.LastIndex(v, ",")+1:]
+	last = strings.TrimSpace(last)
+	if net.ParseIP(last) == nil {
 		return ""
 	}
-	return first
+	return last
 }
 
 // cleanRequestID keeps a caller's request id only when it is short and plain.

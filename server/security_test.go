@@ -20,6 +20,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/casewire/casewire/ent/auditentry"
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/server"
 	"github.com/casewire/casewire/server/servertest"
@@ -152,4 +153,54 @@ func selfSigned(t *testing.T) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestScopeRefusalsAreRateLimitedBeforeTheyAreAudited: a read-only key calling a mutation
+// over and over is refused for its scope only as often as its rate allows, so its refusals
+// leave at most a burst of audit entries.
+func TestScopeRefusalsAreRateLimitedBeforeTheyAreAudited(t *testing.T) {
+	s := servertest.Start(t, func(o *server.Options) {
+		o.RequestsPerSecond, o.Burst = 0.001, 3
+	})
+	ctx := context.Background()
+	res, err := s.Clients(s.Key, "connect").APIKeys.CreateApiKey(ctx, connect.NewRequest(
+		&casewirev1.CreateApiKeyRequest{ApiKey: &casewirev1.ApiKey{Scope: casewirev1.Scope_SCOPE_READ}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := s.Clients(res.Msg.GetApiKey().GetKey(), "connect")
+	codes := map[connect.Code]int{}
+	for range 10 {
+		_, err := reader.Matters.CreateMatter(ctx, connect.NewRequest(&casewirev1.CreateMatterRequest{
+			Matter: &casewirev1.Matter{Name: "x"}}))
+		codes[connect.CodeOf(err)]++
+	}
+	if codes[connect.CodePermissionDenied] > 3 || codes[connect.CodeResourceExhausted] < 7 {
+		t.Fatalf("answers %v, want at most the burst of 3 refused for scope", codes)
+	}
+	n := s.Store.Ent.AuditEntry.Query().Where(auditentry.ActionContains("CreateMatter")).CountX(ctx)
+	if n > 3 {
+		t.Fatalf("%d audit entries for a key held to a burst of 3", n)
+	}
+}
+
+// TestForwardedAddressIsTheFacadesOwn: through the JSON facade, the audited client address
+// is the one the facade saw, not one the caller put in X-Forwarded-For.
+func TestForwardedAddressIsTheFacadesOwn(t *testing.T) {
+	s := servertest.Start(t, nil)
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/matters", strings.NewReader(`{"name":"Doe"}`))
+	req.Header.Set("Authorization", "Bearer "+s.Key)
+	req.Header.Set("X-Forwarded-For", "203.0.113.66")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	e := s.Store.Ent.AuditEntry.Query().Where(auditentry.ActionContains("CreateMatter")).OnlyX(context.Background())
+	if e.PeerAddress != "127.0.0.1" {
+		t.Fatalf("audited address %q, want the facade's peer 127.0.0.1", e.PeerAddress)
+	}
 }
