@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/casewire/casewire/access"
+	"github.com/casewire/casewire/ent/auditentry"
 	"github.com/casewire/casewire/store/storetest"
 )
 
@@ -77,5 +78,27 @@ func TestAuthenticateRefuses(t *testing.T) {
 		if _, err := keys.Authenticate(ctx, presented); !errors.Is(err, access.ErrUnauthenticated) {
 			t.Errorf("%s: error = %v, want ErrUnauthenticated", name, err)
 		}
+	}
+}
+
+// TestIssueKeyIsAudited: a key issued from the command line works and leaves an audit
+// entry naming it, written with it.
+func TestIssueKeyIsAudited(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	ten, _, err := access.CreateTenant(ctx, s.Ent, "Firm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, key, err := access.IssueKey(ctx, s.Ent, ten.ID, "demo key", access.ScopeAdmin, "cli/demo.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := access.NewKeys(s.Ent).Authenticate(ctx, key); err != nil || p.KeyID != row.ID {
+		t.Fatalf("the issued key authenticates as %v, %v", p, err)
+	}
+	e, err := s.Ent.AuditEntry.Query().Where(auditentry.Action("cli/demo.key")).Only(ctx)
+	if err != nil || e.Resource != row.ID || e.TenantID != ten.ID || e.Outcome != "ok" {
+		t.Fatalf("audit entry %v, %v; want one naming key %s", e, err, row.ID)
 	}
 }

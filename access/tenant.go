@@ -41,3 +41,28 @@ func CreateTenant(ctx context.Context, db *ent.Client, name string) (*ent.Tenant
 	}
 	return t, key, nil
 }
+
+// IssueKey issues a key of the tenant for a command-line action (such as the demo's
+// fresh admin key) and records it in the audit log under action, in one transaction. It
+// returns the key, which is shown once.
+func IssueKey(ctx context.Context, db *ent.Client, tenantID, name string, scope Scope, action string) (*ent.APIKey, string, error) {
+	tx, err := db.Tx(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("access: begin: %w", err)
+	}
+	row, key, err := NewKeys(db).Issue(ctx, tx.Client(), tenantID, name, scope, nil)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, "", err
+	}
+	err = tx.AuditEntry.Create().SetTenantID(tenantID).SetAction(action).
+		SetResource(row.ID).SetOutcome("ok").Exec(ctx)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, "", fmt.Errorf("access: audit: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, "", fmt.Errorf("access: commit: %w", err)
+	}
+	return row, key, nil
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -46,8 +47,13 @@ func (s *Server) gateway(ctx context.Context, addr string) (http.Handler, func()
 		}),
 		runtime.WithRoutingErrorHandler(routingError),
 		runtime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
-			return metadata.Pairs(gatewayHeader, s.gatewaySecret)
+			md := metadata.Pairs(gatewayHeader, s.gatewaySecret)
+			if id := r.Header.Get(requestIDHeader); id != "" {
+				md.Set(requestIDHeader, id)
+			}
+			return md
 		}),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 	)
 	register := []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		casewirev1.RegisterReceiptServiceHandler,
@@ -67,6 +73,18 @@ func (s *Server) gateway(ctx context.Context, addr string) (http.Handler, func()
 		}
 	}
 	return mux, func() { conn.Close() }, nil
+}
+
+// requestIDHeader carries a caller's request id in, and the id of the call out.
+const requestIDHeader = "X-Request-Id"
+
+// outgoingHeader names the response headers of an RPC in a JSON answer: the request id as
+// it is named on every other protocol, the rest under grpc-gateway's metadata prefix.
+func outgoingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, requestIDHeader) {
+		return requestIDHeader, true
+	}
+	return runtime.MetadataHeaderPrefix + key, true
 }
 
 // loopbackAddr turns a listening address into one this process can dial.

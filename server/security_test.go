@@ -204,3 +204,24 @@ func TestForwardedAddressIsTheFacadesOwn(t *testing.T) {
 		t.Fatalf("audited address %q, want the facade's peer 127.0.0.1", e.PeerAddress)
 	}
 }
+
+// TestJSONCallsKeepTheCallersRequestID: a request id sent to the JSON facade reaches the
+// audit log and comes back as X-Request-Id, as on every other protocol.
+func TestJSONCallsKeepTheCallersRequestID(t *testing.T) {
+	s := servertest.Start(t, nil)
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/matters", strings.NewReader(`{"name":"Doe"}`))
+	req.Header.Set("Authorization", "Bearer "+s.Key)
+	req.Header.Set("X-Request-Id", "mine-123")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("X-Request-Id") != "mine-123" {
+		t.Fatalf("status %d, X-Request-Id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	}
+	e := s.Store.Ent.AuditEntry.Query().Where(auditentry.ActionContains("CreateMatter")).OnlyX(context.Background())
+	if e.RequestID != "mine-123" {
+		t.Fatalf("audited request id %q", e.RequestID)
+	}
+}

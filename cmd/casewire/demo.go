@@ -119,7 +119,7 @@ func demoKey(ctx context.Context, st *store.Store) (*ent.Tenant, string, error) 
 	if err != nil {
 		return nil, "", fmt.Errorf("demo: find tenant: %w", err)
 	}
-	_, key, err := access.NewKeys(st.Ent).Issue(ctx, st.Ent, t.ID, "demo key", access.ScopeAdmin, nil)
+	_, key, err := access.IssueKey(ctx, st.Ent, t.ID, "demo key", access.ScopeAdmin, "cli/demo.key")
 	if err != nil {
 		return nil, "", errors.Join(errors.New("demo: issue key"), err)
 	}
