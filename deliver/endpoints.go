@@ -322,7 +322,7 @@ func (s *Service) Replay(ctx context.Context, tenantID, endpointID string, since
 		var after int64 = -1
 		for {
 			evs, err := tx.Ent.Event.Query().Where(event.TenantID(tenantID),
-				event.ObserveTimeGTE(since), event.FeedSeqGT(after)).
+				event.ObserveTimeGTE(since.UTC()), event.FeedSeqGT(after)).
 				Order(ent.Asc(event.FieldFeedSeq)).Limit(replayBatch).All(ctx)
 			if err != nil || len(evs) == 0 {
 				return err
