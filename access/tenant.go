@@ -30,16 +30,24 @@ func CreateTenant(ctx context.Context, db *ent.Client, name string) (*ent.Tenant
 		return nil, "", err
 	}
 	// The command line acts with no key; the audit log still says who made the tenant.
-	err = tx.AuditEntry.Create().SetTenantID(t.ID).SetAction("cli/tenant.create").
-		SetResource(t.ID).SetOutcome("ok").Exec(ctx)
-	if err != nil {
-		_ = tx.Rollback()
-		return nil, "", fmt.Errorf("access: audit: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, "", fmt.Errorf("access: commit: %w", err)
+	if err := auditAndCommit(ctx, tx, t.ID, "cli/tenant.create", t.ID); err != nil {
+		return nil, "", err
 	}
 	return t, key, nil
+}
+
+// auditAndCommit records a command-line action in tx and commits it, or rolls it back.
+func auditAndCommit(ctx context.Context, tx *ent.Tx, tenantID, action, resource string) error {
+	err := tx.AuditEntry.Create().SetTenantID(tenantID).SetAction(action).
+		SetResource(resource).SetOutcome("ok").Exec(ctx)
+	if err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("access: audit: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("access: commit: %w", err)
+	}
+	return nil
 }
 
 // IssueKey issues a key of the tenant for a command-line action (such as the demo's
@@ -55,14 +63,8 @@ func IssueKey(ctx context.Context, db *ent.Client, tenantID, name string, scope 
 		_ = tx.Rollback()
 		return nil, "", err
 	}
-	err = tx.AuditEntry.Create().SetTenantID(tenantID).SetAction(action).
-		SetResource(row.ID).SetOutcome("ok").Exec(ctx)
-	if err != nil {
-		_ = tx.Rollback()
-		return nil, "", fmt.Errorf("access: audit: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, "", fmt.Errorf("access: commit: %w", err)
+	if err := auditAndCommit(ctx, tx, tenantID, action, row.ID); err != nil {
+		return nil, "", err
 	}
 	return row, key, nil
 }

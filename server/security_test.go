@@ -20,6 +20,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/ent/auditentry"
 	casewirev1 "github.com/casewire/casewire/gen/casewire/v1"
 	"github.com/casewire/casewire/server"
@@ -188,18 +189,10 @@ func TestScopeRefusalsAreRateLimitedBeforeTheyAreAudited(t *testing.T) {
 // is the one the facade saw, not one the caller put in X-Forwarded-For.
 func TestForwardedAddressIsTheFacadesOwn(t *testing.T) {
 	s := servertest.Start(t, nil)
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/matters", strings.NewReader(`{"name":"Doe"}`))
-	req.Header.Set("Authorization", "Bearer "+s.Key)
-	req.Header.Set("X-Forwarded-For", "203.0.113.66")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	res, e := createMatterJSON(t, s, "X-Forwarded-For", "203.0.113.66")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	e := s.Store.Ent.AuditEntry.Query().Where(auditentry.ActionContains("CreateMatter")).OnlyX(context.Background())
 	if e.PeerAddress != "127.0.0.1" {
 		t.Fatalf("audited address %q, want the facade's peer 127.0.0.1", e.PeerAddress)
 	}
@@ -209,19 +202,30 @@ func TestForwardedAddressIsTheFacadesOwn(t *testing.T) {
 // audit log and comes back as X-Request-Id, as on every other protocol.
 func TestJSONCallsKeepTheCallersRequestID(t *testing.T) {
 	s := servertest.Start(t, nil)
+	res, e := createMatterJSON(t, s, "X-Request-Id", "mine-123")
+	if res.StatusCode != http.StatusOK || res.Header.Get("X-Request-Id") != "mine-123" {
+		t.Fatalf("status %d, X-Request-Id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	}
+	if e.RequestID != "mine-123" {
+		t.Fatalf("audited request id %q", e.RequestID)
+	}
+}
+
+// createMatterJSON creates a matter through the JSON facade with one extra header and
+// returns the answer and the call's audit entry.
+func createMatterJSON(t *testing.T, s *servertest.Server, header, value string) (*http.Response, *ent.AuditEntry) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v1/matters", strings.NewReader(`{"name":"Doe"}`))
 	req.Header.Set("Authorization", "Bearer "+s.Key)
-	req.Header.Set("X-Request-Id", "mine-123")
+	req.Header.Set(header, value)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK || res.Header.Get("X-Request-Id") != "mine-123" {
-		t.Fatalf("status %d, X-Request-Id %q", res.StatusCode, res.Header.Get("X-Request-Id"))
+	e, err := s.Store.Ent.AuditEntry.Query().Where(auditentry.ActionContains("CreateMatter")).Only(context.Background())
+	if err != nil {
+		t.Fatalf("the call's audit entry: %v", err)
 	}
-	e := s.Store.Ent.AuditEntry.Query().Where(auditentry.ActionContains("CreateMatter")).OnlyX(context.Background())
-	if e.RequestID != "mine-123" {
-		t.Fatalf("audited request id %q", e.RequestID)
-	}
+	return res, e
 }
