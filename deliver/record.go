@@ -19,9 +19,9 @@ import (
 // failed attempt from the queue of healthy endpoints retries on the other queue.
 func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep *ent.WebhookEndpoint, res result) error {
 	var next error
-	var notify, failed bool
+	var notify, failed, healthy bool
 	err := s.inTx(ctx, func(tx *store.Tx) error {
-		next, notify, failed = nil, false, false
+		next, notify, failed, healthy = nil, false, false, false
 		if err := s.addAttempt(ctx, tx, d, res); err != nil {
 			return err
 		}
@@ -33,7 +33,8 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 			if err := upd.SetState(StateSucceeded).ClearNextAttemptTime().Exec(ctx); err != nil {
 				return err
 			}
-			if err := s.markSuccess(ctx, tx, ep.ID, now); err != nil {
+			var err error
+			if healthy, err = s.markSuccess(ctx, tx, ep.ID, now); err != nil {
 				return err
 			}
 			return s.wakeNext(ctx, tx, d)
@@ -89,13 +90,16 @@ func (s *Service) record(ctx context.Context, queue string, d *ent.Delivery, ep 
 	if err != nil {
 		return fmt.Errorf("deliver: record attempt: %w", err)
 	}
-	// The cache learns the endpoint's health once the transaction that records it commits.
-	if res.ok() {
-		s.cache.markHealthy(ep.ID, s.cfg.Now())
-	} else {
-		s.cache.markUnhealthy(ep.ID, s.cfg.Now())
+	// The cache learns the endpoint's health once the transaction that records it commits:
+	// a success only when it was written, so that the row is written again a second later.
+	now := s.cfg.Now()
+	switch {
+	case healthy:
+		s.cache.markHealthy(ep.ID, now)
+	case !res.ok():
+		s.cache.markUnhealthy(ep.ID, now)
 	}
-	s.metrics.observe(res, d.CreateTime, d.AttemptCount == 0, s.cfg.Now())
+	s.metrics.observe(res, d.CreateTime, d.AttemptCount == 0, now)
 	if failed {
 		s.metrics.failed.Inc()
 	}
@@ -115,13 +119,13 @@ func (s *Service) addAttempt(ctx context.Context, tx *store.Tx, d *ent.Delivery,
 		SetResponseBody(res.body).SetError(res.err).Exec(ctx)
 }
 
-// markSuccess clears the endpoint's failure clock; it writes at most once a second per
-// endpoint while all is well.
-func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now time.Time) error {
+// markSuccess clears the endpoint's failure clock and notes the success; it writes at most
+// once a second per endpoint while all is well, and reports whether it wrote.
+func (s *Service) markSuccess(ctx context.Context, tx *store.Tx, id string, now time.Time) (bool, error) {
 	if s.cache.recentlyHealthy(id, now) {
-		return nil
+		return false, nil
 	}
-	return tx.Ent.WebhookEndpoint.Update().Where(webhookendpoint.ID(id), webhookendpoint.Or(
+	return true, tx.Ent.WebhookEndpoint.Update().Where(webhookendpoint.ID(id), webhookendpoint.Or(
 		webhookendpoint.FailingSinceTimeNotNil(), webhookendpoint.LastSuccessTimeIsNil(),
 		webhookendpoint.LastSuccessTimeLT(now.UTC().Add(-time.Second)))).
 		SetLastSuccessTime(now.UTC()).ClearFailingSinceTime().Exec(ctx)

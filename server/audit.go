@@ -31,7 +31,7 @@ func (a audit) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 		// Calls refused by the rate limit are not written: a flood must not become a flood
 		// of writes. They are counted in the request metrics. A call that got as far as
 		// its intent is always written, whatever it answered.
-		refused := c.intent == nil && connect.CodeOf(err) == connect.CodeResourceExhausted
+		refused := c.intentID == "" && connect.CodeOf(err) == connect.CodeResourceExhausted
 		if !isRead(methodOf(c.procedure)) && c.principal.TenantID != "" && !refused {
 			msg, _ := req.Any().(proto.Message)
 			resource := resourceOf(msg)
@@ -62,8 +62,8 @@ func (a audit) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.S
 func (s *Server) record(ctx context.Context, c *call, resource, outcome string) {
 	ctx = context.WithoutCancel(ctx)
 	err := s.opts.Store.InTx(ctx, func(tx *store.Tx) error {
-		if c.intent != nil {
-			if _, err := tx.Ent.AuditIntent.Delete().Where(auditintent.ID(c.intent.ID)).Exec(ctx); err != nil {
+		if c.intentID != "" {
+			if _, err := tx.Ent.AuditIntent.Delete().Where(auditintent.ID(c.intentID)).Exec(ctx); err != nil {
 				return err
 			}
 		}
@@ -107,7 +107,7 @@ func (a auditAhead) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 			return nil, connect.NewError(connect.CodeUnavailable,
 				errors.New("the audit log cannot be written now; nothing was changed"))
 		}
-		c.intent = intent
+		c.intentID = intent.ID
 		return next(ctx, req)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/casewire/casewire/access"
-	"github.com/casewire/casewire/ent"
 	"github.com/casewire/casewire/gen/casewire/v1/casewirev1connect"
 )
 
@@ -21,8 +20,8 @@ type call struct {
 	principal access.Principal
 	peer      string
 	requestID string
-	// intent is the audit intent written before a mutation's handler ran.
-	intent *ent.AuditIntent
+	// intentID names the audit intent written before a mutation's handler ran.
+	intentID string
 }
 
 type callKey struct{}
